@@ -1,0 +1,87 @@
+import { describe } from './format.js'
+
+/** An HTTP token (RFC 9110 §5.6.2), the only legal shape of a header name or method. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** Characters a header value may not hold: controls other than HTAB, and non-Latin-1. */
+const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/
+
+/**
+ * Builds the response headers of an event stream.
+ *
+ * `Connection: keep-alive` goes on HTTP/1.x only: HTTP/2 forbids connection-specific headers
+ * (RFC 9113 §8.2.2). `X-Accel-Buffering: no` asks nginx not to buffer the stream.
+ *
+ * @param http1 - Whether the response travels over HTTP/1.x.
+ * @param extra - Headers from the stream's options; they override the defaults.
+ * @returns The headers to send with status 200.
+ */
+export function sseHeaders(
+  http1: boolean,
+  extra: Readonly<Record<string, string>> | undefined
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    'X-Accel-Buffering': 'no',
+  }
+  if (http1) headers.Connection = 'keep-alive'
+  return extra === undefined ? headers : { ...headers, ...extra }
+}
+
+/**
+ * Checks that a value is a header name (an HTTP token).
+ *
+ * @param name - The candidate header name.
+ * @param field - What to call it in the error message.
+ * @returns The name.
+ * @throws TypeError when it is not a token.
+ */
+export function checkToken(name: unknown, field: string): string {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw new TypeError(
+      `${field} must be an HTTP token (letters, digits and !#$%&'*+-.^_\`|~); got ${describe(name)}.`
+    )
+  }
+  return name
+}
+
+/**
+ * Checks that a value can be sent as a header value: a string without CR, LF, NUL or other
+ * control characters, which would split the header block.
+ *
+ * @param value - The candidate header value.
+ * @param field - What to call it in the error message.
+ * @returns The value.
+ * @throws TypeError when it cannot be sent.
+ */
+export function checkHeaderValue(value: unknown, field: string): string {
+  if (typeof value !== 'string') {
+    throw new TypeError(`${field} must be a string; got ${describe(value)}.`)
+  }
+  if (INVALID_VALUE_CHAR.test(value)) {
+    throw new TypeError(
+      `${field} must not contain CR, LF, NUL or other control characters; got ${JSON.stringify(value)}.`
+    )
+  }
+  return value
+}
+
+/**
+ * Checks a record of header names to values.
+ *
+ * @param headers - The candidate record.
+ * @param option - The option's name, for error messages.
+ * @returns The same record.
+ * @throws TypeError naming the first invalid header.
+ */
+export function checkHeaderRecord(headers: unknown, option: string): Record<string, string> {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError(`The option "${option}" must be an object of header names to values.`)
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    checkToken(name, `The header name ${JSON.stringify(name)} in "${option}"`)
+    checkHeaderValue(value, `The header "${name}" in "${option}"`)
+  }
+  return headers as Record<string, string>
+}

@@ -1,0 +1,13 @@
+export { formatEvent, type SseEvent } from './format.js'
+export { createSseStream, type SendResult, type SseStream } from './stream.js'
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  resolveStreamOptions,
+  type ResolvedStreamOptions,
+  type SlowClientPolicy,
+  type SseStreamOptions,
+} from './options.js'
+export type { SinkListener, SseSink } from './sink.js'
+export { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
+export { createWebSink, type WebSink } from './web-sink.js'

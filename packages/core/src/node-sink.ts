@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { SinkListener, SseSink } from './sink.js'
+
+/** A Node request: `node:http`, or `node:http2`'s compatibility API. */
+export type NodeRequest = IncomingMessage | Http2ServerRequest
+
+/** A Node response: `node:http`, or `node:http2`'s compatibility API. */
+export type NodeResponse = ServerResponse | Http2ServerResponse
+
+/** The part of both response classes a sink uses, plus compression middleware's `flush`. */
+interface Response {
+  readonly headersSent: boolean
+  readonly writableLength: number
+  removeHeader(name: string): void
+  writeHead(status: number, headers: Record<string, string>): unknown
+  flushHeaders(): void
+  setTimeout(ms: number): unknown
+  write(chunk: string): boolean
+  end(): unknown
+  destroy(): unknown
+  flush?: () => void
+  on(event: 'close' | 'drain', listener: () => void): unknown
+  off(event: 'close' | 'drain', listener: () => void): unknown
+}
+
+class NodeSink implements SseSink {
+  readonly http1: boolean
+  readonly lastEventId: string | undefined
+  readonly #req: NodeRequest
+  readonly #res: Response
+  #listener: SinkListener | undefined
+  /** The HTTP/1 socket's idle timeout before the stream turned it off, to restore at the end. */
+  #socketTimeout: number | undefined
+
+  constructor(req: NodeRequest, res: NodeResponse) {
+    this.#req = req
+    this.#res = res as unknown as Response
+    this.http1 = req.httpVersionMajor < 2
+    const id = req.headers['last-event-id']
+    this.lastEventId = Array.isArray(id) ? id.join(', ') : id
+  }
+
+  get bufferedBytes(): number {
+    return this.#res.writableLength
+  }
+
+  connect(listener: SinkListener): void {
+    this.#listener = listener
+    this.#res.on('close', this.#onClose)
+    this.#res.on('drain', this.#onDrain)
+  }
+
+  open(headers: Record<string, string>): void {
+    const res = this.#res
+    if (res.headersSent) {
+      throw new Error('Cannot start the event stream: the response headers were already sent.')
+    }
+    res.removeHeader('Content-Length')
+    res.writeHead(200, headers)
+    res.flushHeaders()
+    if (this.http1) {
+      const socket = (this.#req as IncomingMessage).socket
+      socket.setNoDelay(true)
+      this.#socketTimeout = socket.timeout
+      socket.setTimeout(0)
+    } else {
+      res.setTimeout(0)
+    }
+  }
+
+  write(text: string): boolean {
+    const res = this.#res
+    const ok = res.write(text)
+    // Compression middleware buffers until flushed; an event must leave now.
+    if (res.flush !== undefined) res.flush()
+    return ok
+  }
+
+  end(abort: boolean): void {
+    this.#detach()
+    if (abort) this.#res.destroy()
+    else this.#res.end()
+  }
+
+  readonly #onDrain = (): void => {
+    this.#listener?.onDrain()
+  }
+
+  readonly #onClose = (): void => {
+    const listener = this.#listener
+    this.#detach()
+    listener?.onClose()
+  }
+
+  #detach(): void {
+    if (this.#listener === undefined) return
+    this.#listener = undefined
+    this.#res.off('close', this.#onClose)
+    this.#res.off('drain', this.#onDrain)
+    const socket = (this.#req as IncomingMessage).socket as IncomingMessage['socket'] | null
+    if (this.#socketTimeout && socket !== null && !socket.destroyed) {
+      socket.setTimeout(this.#socketTimeout)
+    }
+  }
+}
+
+/**
+ * Wraps a Node response so an event stream can write to it. Works with `node:http` and with
+ * `node:http2`'s compatibility API, behind compression middleware that provides `res.flush()`.
+ *
+ * While the stream is open, Nagle's algorithm is off (each event leaves at once) and the
+ * socket's idle timeout is suspended (heartbeats keep proxies awake instead).
+ *
+ * @param req - The request, read for `Last-Event-ID` and the HTTP version.
+ * @param res - The response to stream into.
+ * @returns A sink for `createSseStream`.
+ */
+export function createNodeSink(req: NodeRequest, res: NodeResponse): SseSink {
+  return new NodeSink(req, res)
+}

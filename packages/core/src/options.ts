@@ -1,0 +1,144 @@
+import { describe } from './format.js'
+import { checkHeaderRecord } from './headers.js'
+
+/**
+ * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
+ * happens only when sends are not awaited or several producers share one stream.
+ *
+ * - `'disconnect'`: the client is too far behind; end the stream and resolve
+ *   `{ clientDisconnected: true }`. Memory per stream stays within the bound.
+ * - `'wait'`: hold the send until the client catches up. The held events live in the
+ *   caller's pending promises, so memory is bounded only if the caller awaits.
+ */
+export type SlowClientPolicy = 'wait' | 'disconnect'
+
+/**
+ * Options of an event stream, given to an adapter's `sse()` factory and overridable per
+ * stream in {@link SseStream.init}.
+ */
+export interface SseStreamOptions {
+  /**
+   * Milliseconds between keep-alive comments, sent only when nothing else was written for a
+   * whole interval. `0` disables them.
+   * @defaultValue 15000
+   */
+  heartbeat?: number
+  /** Reconnection delay (ms) sent to the client once, when the stream starts. */
+  retry?: number
+  /** Extra response headers, sent with the SSE headers when the stream starts. */
+  headers?: Record<string, string>
+  /**
+   * Bytes a slow client may leave unsent before `slowClient` applies. Awaited sends wait for
+   * the socket to drain long before this, as `res.write` users do.
+   * @defaultValue 262144 (256 KiB)
+   */
+  maxBufferedBytes?: number
+  /**
+   * What happens to a send made while more than `maxBufferedBytes` are unsent.
+   * @defaultValue 'disconnect'
+   */
+  slowClient?: SlowClientPolicy
+}
+
+/** {@link SseStreamOptions} with every default applied. */
+export interface ResolvedStreamOptions {
+  readonly heartbeat: number
+  readonly retry: number | undefined
+  readonly headers: Readonly<Record<string, string>> | undefined
+  readonly maxBufferedBytes: number
+  readonly slowClient: SlowClientPolicy
+}
+
+/** Default milliseconds between heartbeat comments. */
+export const DEFAULT_HEARTBEAT_MS = 15_000
+
+/**
+ * Default bound on unsent bytes per stream: well above any burst an awaited producer leaves
+ * (it waits at the socket's 16 KiB high-water mark) and small enough that a thousand stuck
+ * clients hold at most 256 MiB.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024
+
+/** Options objects this module produced, so resolving them again costs nothing. */
+const resolved = new WeakSet<object>()
+
+/** Node's largest timer delay; longer ones silently become 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+const DEFAULTS: ResolvedStreamOptions = {
+  heartbeat: DEFAULT_HEARTBEAT_MS,
+  retry: undefined,
+  headers: undefined,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  slowClient: 'disconnect',
+}
+
+/**
+ * Validates options and merges them over a base (the factory's resolved options, or the
+ * defaults). Resolving an already resolved object returns it as is, so a middleware factory
+ * resolves once and each request reuses the result.
+ *
+ * @param overrides - Options given by the caller; `undefined` fields keep the base value.
+ * @param base - Already resolved options to start from.
+ * @returns The resolved options.
+ * @throws TypeError naming the first invalid option.
+ */
+export function resolveStreamOptions(
+  overrides: SseStreamOptions | undefined,
+  base: ResolvedStreamOptions = DEFAULTS
+): ResolvedStreamOptions {
+  if (overrides === undefined) return base
+  if (typeof (overrides as unknown) !== 'object' || (overrides as unknown) === null) {
+    throw new TypeError(`SSE stream options must be an object; got ${describe(overrides)}.`)
+  }
+  if (base === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
+  const { heartbeat, retry, headers, maxBufferedBytes, slowClient } = overrides
+  const result: ResolvedStreamOptions = {
+    heartbeat: heartbeat === undefined ? base.heartbeat : checkHeartbeat(heartbeat),
+    retry: retry === undefined ? base.retry : checkInteger(retry, 'retry'),
+    headers:
+      headers === undefined
+        ? base.headers
+        : { ...base.headers, ...checkHeaderRecord(headers, 'headers') },
+    maxBufferedBytes:
+      maxBufferedBytes === undefined ? base.maxBufferedBytes : checkBufferBound(maxBufferedBytes),
+    slowClient: slowClient === undefined ? base.slowClient : checkPolicy(slowClient),
+  }
+  resolved.add(result)
+  return result
+}
+
+function checkHeartbeat(value: unknown): number {
+  const ms = checkInteger(value, 'heartbeat')
+  if (ms > MAX_TIMER_MS) {
+    throw new TypeError(`The option "heartbeat" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
+  }
+  return ms
+}
+
+function checkInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(
+      `The option "${name}" must be a non-negative integer (milliseconds); got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkBufferBound(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new TypeError(
+      `The option "maxBufferedBytes" must be a non-negative number of bytes; got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkPolicy(value: unknown): SlowClientPolicy {
+  if (value !== 'wait' && value !== 'disconnect') {
+    throw new TypeError(
+      `The option "slowClient" must be 'wait' or 'disconnect'; got ${describe(value)}.`
+    )
+  }
+  return value
+}

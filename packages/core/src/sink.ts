@@ -1,0 +1,42 @@
+/**
+ * Receives what happens to a sink's connection. An {@link SseStream} implements it.
+ */
+export interface SinkListener {
+  /** The sink's buffer fell below its high-water mark after a write returned `false`. */
+  onDrain(): void
+  /** The connection closed: the client left, or the response ended. */
+  onClose(): void
+}
+
+/**
+ * Where an event stream writes: the one seam between the stream's logic and a runtime.
+ * `createNodeSink` wraps a Node response (HTTP/1.1 or HTTP/2), `createWebSink` a web-standard
+ * `ReadableStream`. Adapters build a sink from their framework's objects and hand it to
+ * `createSseStream`.
+ */
+export interface SseSink {
+  /** Whether the response travels over HTTP/1.x (so `Connection: keep-alive` is sent). */
+  readonly http1: boolean
+  /** The request's `Last-Event-ID` header, if any. */
+  readonly lastEventId: string | undefined
+  /** Bytes accepted by {@link SseSink.write} and not yet handed to the connection. */
+  readonly bufferedBytes: number
+  /** Registers the stream for drain and close notifications. Called once, before `open`. */
+  connect(listener: SinkListener): void
+  /**
+   * Starts the response: status 200 with these headers (plus any already set on the response
+   * by other middleware), sent to the client at once.
+   * @throws Error when the response has already started.
+   */
+  open(headers: Record<string, string>): void
+  /**
+   * Writes one or more frames.
+   * @returns `false` when the buffer is above its high-water mark: wait for `onDrain`.
+   */
+  write(text: string): boolean
+  /**
+   * Ends the response and stops notifying the listener. `abort` drops the connection instead
+   * of flushing what is buffered, for clients that stopped reading.
+   */
+  end(abort: boolean): void
+}

@@ -1,0 +1,284 @@
+import { deferred, type Deferred } from './deferred.js'
+import { formatComment, formatEvent, type SseEvent } from './format.js'
+import { sseHeaders } from './headers.js'
+import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
+import {
+  resolveStreamOptions,
+  type ResolvedStreamOptions,
+  type SseStreamOptions,
+} from './options.js'
+import type { SinkListener, SseSink } from './sink.js'
+
+/** What became of a sent event. */
+export interface SendResult {
+  /** `true`: the event was NOT sent, because the client left or the stream was closed. */
+  readonly clientDisconnected: boolean
+}
+
+/**
+ * An event stream to one client: `res.sse` in Express, `ctx.sse` in Koa, the `stream` in
+ * Hono's `c.var.sse.stream(callback)`.
+ */
+export interface SseStream {
+  /**
+   * Starts the stream: status 200 and the SSE headers reach the client at once, and the
+   * connection stays open. Idempotent; `send`, `comment` and forwarding call it themselves.
+   *
+   * @param options - Overrides of the middleware's options for this stream; ignored once the
+   * stream has started.
+   * @returns The stream, for chaining.
+   * @throws TypeError for invalid options; Error when the response had already started.
+   */
+  init(options?: SseStreamOptions): this
+  /**
+   * Sends one event. Never rejects because the client left: resolves
+   * `{ clientDisconnected: true }` instead, as after `close()`. Settles once the bytes are
+   * handed to the connection, so a loop that awaits it cannot outrun a slow client.
+   *
+   * @param event - The event; see {@link formatEvent} for what is accepted.
+   * @returns Whether the event was sent.
+   * @throws Rejects with a TypeError naming the field for an event that cannot be sent.
+   */
+  send(event: SseEvent): Promise<SendResult>
+  /**
+   * Sends a comment line, which clients ignore: a keep-alive or a debugging aid.
+   *
+   * @param text - The comment; multi-line text becomes several comment lines.
+   * @returns Whether the comment was sent.
+   */
+  comment(text?: string): Promise<SendResult>
+  /** Ends the response. Idempotent; later sends resolve `{ clientDisconnected: true }`. */
+  close(): void
+  /** `true` once events can no longer reach the client: it disconnected, or `close()` ran. */
+  readonly clientDisconnected: boolean
+  /** Aborts when the client goes away or `close()` is called. */
+  readonly signal: AbortSignal
+  /** The request's `Last-Event-ID` header; `undefined` when it has none. */
+  readonly lastEventId: string | undefined
+}
+
+const NEW = 0
+const OPEN = 1
+const ENDED = 2
+
+const SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: false })
+const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
+// Shared settled promises: a send to a writable socket allocates no promise of its own.
+const SENT = Promise.resolve(SENT_RESULT)
+const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
+
+const HEARTBEAT = ':\n\n'
+
+interface HeldFrame {
+  readonly text: string
+  readonly sent: Deferred<SendResult>
+}
+
+class EventStream implements SseStream, SinkListener, HeartbeatMember {
+  readonly #sink: SseSink
+  #options: ResolvedStreamOptions
+  #state = NEW
+  #clientLeft = false
+  /** Something was written since the last heartbeat tick. */
+  #wrote = false
+  /** The last write met backpressure; the bound is checked until the sink drains. */
+  #full = false
+  #drain: Deferred<SendResult> | undefined
+  /** Frames held back under the `'wait'` policy, in send order. */
+  #held: HeldFrame[] | undefined
+  #abort: AbortController | undefined
+
+  constructor(sink: SseSink, options: ResolvedStreamOptions) {
+    this.#sink = sink
+    this.#options = options
+    sink.connect(this)
+  }
+
+  get clientDisconnected(): boolean {
+    return this.#state === ENDED
+  }
+
+  get lastEventId(): string | undefined {
+    return this.#sink.lastEventId
+  }
+
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController()
+      if (this.#state === ENDED) this.#abort.abort(this.#endReason())
+    }
+    return this.#abort.signal
+  }
+
+  init(options?: SseStreamOptions): this {
+    if (this.#state !== NEW) return this
+    if (options !== undefined) this.#options = resolveStreamOptions(options, this.#options)
+    this.#open()
+    return this
+  }
+
+  send(event: SseEvent): Promise<SendResult> {
+    let frame: string
+    try {
+      frame = formatEvent(event)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#send(frame)
+  }
+
+  comment(text = ''): Promise<SendResult> {
+    let frame: string
+    try {
+      frame = `${formatComment(text, 'text')}\n`
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#send(frame)
+  }
+
+  close(): void {
+    const stuck = this.#isOverBound()
+    const wasOpen = this.#state === OPEN
+    if (!this.#finish(false)) return
+    // A client that stopped reading would hold the socket until TCP gives up; drop it.
+    if (wasOpen) this.#sink.end(stuck)
+  }
+
+  onDrain(): void {
+    this.#full = false
+    if (!this.#writeHeld()) return
+    const drain = this.#drain
+    if (drain === undefined) return
+    this.#drain = undefined
+    drain.resolve(SENT_RESULT)
+  }
+
+  onClose(): void {
+    this.#finish(true)
+  }
+
+  [onHeartbeat](): void {
+    if (this.#wrote) {
+      this.#wrote = false
+      return
+    }
+    if (this.#held !== undefined || this.#isOverBound()) {
+      if (this.#options.slowClient === 'disconnect') this.#drop()
+      return
+    }
+    if (!this.#sink.write(HEARTBEAT)) this.#full = true
+  }
+
+  #open(): void {
+    const { headers, retry, heartbeat } = this.#options
+    this.#sink.open(sseHeaders(this.#sink.http1, headers))
+    this.#state = OPEN
+    this.#wrote = true
+    if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
+    if (heartbeat > 0) joinHeartbeat(this, heartbeat)
+  }
+
+  #send(frame: string): Promise<SendResult> {
+    if (this.#state !== OPEN) {
+      if (this.#state === ENDED) return NOT_SENT
+      try {
+        this.#open()
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    if (this.#held !== undefined) return this.#hold(frame)
+    if (this.#isOverBound()) {
+      if (this.#options.slowClient === 'wait') return this.#hold(frame)
+      this.#drop()
+      return NOT_SENT
+    }
+    this.#wrote = true
+    if (this.#sink.write(frame)) return SENT
+    this.#full = true
+    return (this.#drain ??= deferred()).promise
+  }
+
+  /** Unsent bytes exceed the bound. Only read after backpressure, to keep sends cheap. */
+  #isOverBound(): boolean {
+    return this.#full && this.#sink.bufferedBytes > this.#options.maxBufferedBytes
+  }
+
+  #hold(text: string): Promise<SendResult> {
+    const sent = deferred<SendResult>()
+    ;(this.#held ??= []).push({ text, sent })
+    return sent.promise
+  }
+
+  /**
+   * Writes held frames in order until the bound is reached again.
+   * @returns Whether the sink can take more without waiting.
+   */
+  #writeHeld(): boolean {
+    const held = this.#held
+    if (held !== undefined) {
+      let written = 0
+      for (const frame of held) {
+        if (this.#isOverBound()) break
+        this.#wrote = true
+        if (!this.#sink.write(frame.text)) this.#full = true
+        frame.sent.resolve(SENT_RESULT)
+        written++
+      }
+      held.splice(0, written)
+      if (held.length === 0) this.#held = undefined
+    }
+    return !this.#full
+  }
+
+  /** Ends the stream because the client fell more than `maxBufferedBytes` behind. */
+  #drop(): void {
+    if (this.#finish(true)) this.#sink.end(true)
+  }
+
+  /** Moves to the ended state once and releases everything; `false` if already ended. */
+  #finish(clientLeft: boolean): boolean {
+    const state = this.#state
+    if (state === ENDED) return false
+    this.#state = ENDED
+    this.#clientLeft = clientLeft
+    if (state === OPEN && this.#options.heartbeat > 0) leaveHeartbeat(this, this.#options.heartbeat)
+    const drain = this.#drain
+    this.#drain = undefined
+    drain?.resolve(NOT_SENT_RESULT)
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
+    this.#abort?.abort(this.#endReason())
+    return true
+  }
+
+  #endReason(): DOMException {
+    return new DOMException(
+      this.#clientLeft ? 'The client disconnected.' : 'The event stream was closed.',
+      'AbortError'
+    )
+  }
+}
+
+/**
+ * Creates an event stream over a sink. Adapters call this; use it directly to serve SSE from
+ * plain `node:http` or any runtime that answers with a `Response`.
+ *
+ * @param sink - Where the stream writes: `createNodeSink(req, res)` or `createWebSink()`.
+ * @param options - Stream options; validated here.
+ * @returns The stream, not yet started.
+ * @throws TypeError naming the first invalid option.
+ *
+ * @example
+ * ```ts
+ * http.createServer(async (req, res) => {
+ *   const stream = createSseStream(createNodeSink(req, res), { heartbeat: 10_000 })
+ *   await stream.send({ event: 'hello', data: 'world' })
+ * })
+ * ```
+ */
+export function createSseStream(sink: SseSink, options?: SseStreamOptions): SseStream {
+  return new EventStream(sink, resolveStreamOptions(options))
+}
