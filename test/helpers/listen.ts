@@ -81,7 +81,7 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = check()
-    if (value) return value as NonNullable<T>
+    if (value) return value
     if (Date.now() > deadline)
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
     await sleep(5)
