@@ -69,12 +69,23 @@ const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
 const HEARTBEAT = ':\n\n'
 
+/**
+ * Core-internal: sends text that is already one or more complete frames, skipping
+ * serialization. Channels serialize a broadcast once and hand the same text to every stream.
+ */
+export const sendFrame: unique symbol = Symbol('ssekit.sendFrame')
+
 interface HeldFrame {
   readonly text: string
   readonly sent: Deferred<SendResult>
 }
 
-class EventStream implements SseStream, SinkListener, HeartbeatMember {
+/** A stream as core modules see it, with the internal entry points. */
+export interface InternalStream extends SseStream {
+  [sendFrame](frame: string): Promise<SendResult>
+}
+
+class EventStream implements InternalStream, SinkListener, HeartbeatMember {
   readonly #sink: SseSink
   #options: ResolvedStreamOptions
   #state = NEW
@@ -134,6 +145,10 @@ class EventStream implements SseStream, SinkListener, HeartbeatMember {
     } catch (error) {
       return Promise.reject(error)
     }
+    return this.#send(frame)
+  }
+
+  [sendFrame](frame: string): Promise<SendResult> {
     return this.#send(frame)
   }
 
