@@ -9,15 +9,16 @@ const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/
 /**
  * Builds the response headers of an event stream.
  *
- * `Connection: keep-alive` goes on HTTP/1.x only: HTTP/2 forbids connection-specific headers
- * (RFC 9113 §8.2.2). `X-Accel-Buffering: no` asks nginx not to buffer the stream.
+ * `Connection: keep-alive` goes on persistent HTTP/1.1 connections only: HTTP/2 forbids
+ * connection-specific headers (RFC 9113 §8.2.2), and a client that asked to close (or speaks
+ * HTTP/1.0) must not be told otherwise. `X-Accel-Buffering: no` asks nginx not to buffer.
  *
- * @param http1 - Whether the response travels over HTTP/1.x.
+ * @param keepAlive - Whether to send `Connection: keep-alive`.
  * @param extra - Headers from the stream's options; they override the defaults.
  * @returns The headers to send with status 200.
  */
 export function sseHeaders(
-  http1: boolean,
+  keepAlive: boolean,
   extra: Readonly<Record<string, string>> | undefined
 ): Record<string, string> {
   const headers: Record<string, string> = {
@@ -25,7 +26,7 @@ export function sseHeaders(
     'Cache-Control': 'no-cache',
     'X-Accel-Buffering': 'no',
   }
-  if (http1) headers.Connection = 'keep-alive'
+  if (keepAlive) headers.Connection = 'keep-alive'
   return extra === undefined ? headers : { ...headers, ...extra }
 }
 

@@ -25,18 +25,19 @@ interface Response {
 }
 
 class NodeSink implements SseSink {
-  readonly http1: boolean
+  readonly keepAlive: boolean
   readonly lastEventId: string | undefined
   readonly #req: NodeRequest
   readonly #res: Response
   #listener: SinkListener | undefined
-  /** The HTTP/1 socket's idle timeout before the stream turned it off, to restore at the end. */
-  #socketTimeout: number | undefined
 
   constructor(req: NodeRequest, res: NodeResponse) {
     this.#req = req
     this.#res = res as unknown as Response
-    this.http1 = req.httpVersionMajor < 2
+    this.keepAlive =
+      req.httpVersionMajor === 1 &&
+      req.httpVersionMinor >= 1 &&
+      !/\bclose\b/i.test(req.headers.connection ?? '')
     const id = req.headers['last-event-id']
     this.lastEventId = Array.isArray(id) ? id.join(', ') : id
   }
@@ -59,14 +60,9 @@ class NodeSink implements SseSink {
     res.removeHeader('Content-Length')
     res.writeHead(200, headers)
     res.flushHeaders()
-    if (this.http1) {
-      const socket = (this.#req as IncomingMessage).socket
-      socket.setNoDelay(true)
-      this.#socketTimeout = socket.timeout
-      socket.setTimeout(0)
-    } else {
-      res.setTimeout(0)
-    }
+    // Node restores the keep-alive timeout itself once the response ends.
+    res.setTimeout(0)
+    if (this.#req.httpVersionMajor < 2) (this.#req as IncomingMessage).socket.setNoDelay(true)
   }
 
   write(text: string): boolean {
@@ -98,10 +94,6 @@ class NodeSink implements SseSink {
     this.#listener = undefined
     this.#res.off('close', this.#onClose)
     this.#res.off('drain', this.#onDrain)
-    const socket = (this.#req as IncomingMessage).socket as IncomingMessage['socket'] | null
-    if (this.#socketTimeout && socket !== null && !socket.destroyed) {
-      socket.setTimeout(this.#socketTimeout)
-    }
   }
 }
 

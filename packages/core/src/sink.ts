@@ -15,8 +15,11 @@ export interface SinkListener {
  * `createSseStream`.
  */
 export interface SseSink {
-  /** Whether the response travels over HTTP/1.x (so `Connection: keep-alive` is sent). */
-  readonly http1: boolean
+  /**
+   * Whether the response carries `Connection: keep-alive`: a persistent HTTP/1.1 connection.
+   * Never on HTTP/2, which forbids connection-specific headers.
+   */
+  readonly keepAlive: boolean
   /** The request's `Last-Event-ID` header, if any. */
   readonly lastEventId: string | undefined
   /** Bytes accepted by {@link SseSink.write} and not yet handed to the connection. */

@@ -187,7 +187,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
 
   #open(): void {
     const { headers, retry, heartbeat } = this.#options
-    this.#sink.open(sseHeaders(this.#sink.http1, headers))
+    this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
     this.#wrote = true
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true

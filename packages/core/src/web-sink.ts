@@ -16,7 +16,8 @@ export interface WebSink extends SseSink {
 }
 
 class ReadableStreamSink implements WebSink {
-  readonly http1 = false
+  // The runtime serving the Response manages the connection and its headers.
+  readonly keepAlive = false
   readonly lastEventId: string | undefined
   readonly body: ReadableStream<Uint8Array>
   headers: Record<string, string> | undefined
