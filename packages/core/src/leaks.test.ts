@@ -18,14 +18,15 @@ function trackHeartbeatTimers(): { live: Set<unknown>; peak: () => number } {
   let peak = 0
   const realSet = globalThis.setInterval
   const realClear = globalThis.clearInterval
-  vi.spyOn(globalThis, 'setInterval').mockImplementation(((callback: () => void, ms?: number) => {
+  const trackingSet = (callback: () => void, ms?: number): NodeJS.Timeout => {
     const timer = realSet(callback, ms)
     if (ms === HEARTBEAT_MS) {
       live.add(timer)
       peak = Math.max(peak, live.size)
     }
     return timer
-  }) as typeof setInterval)
+  }
+  vi.spyOn(globalThis, 'setInterval').mockImplementation(trackingSet as typeof setInterval)
   vi.spyOn(globalThis, 'clearInterval').mockImplementation(((timer: NodeJS.Timeout) => {
     live.delete(timer)
     realClear(timer)

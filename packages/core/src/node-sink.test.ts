@@ -129,8 +129,7 @@ describe('createNodeSink', () => {
       res.on('close', () => (closed = true))
     })
     const abort = new AbortController()
-    const response = await fetch(server.url, { signal: abort.signal })
-    void response
+    await fetch(server.url, { signal: abort.signal })
     const s = await waitFor(() => stream, 2000, 'the stream')
     const chunk = 'z'.repeat(256 * 1024)
     // Fill the kernel buffers and then some, without the client reading.

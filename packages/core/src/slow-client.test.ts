@@ -87,9 +87,7 @@ describe('a client that stops reading', () => {
     const { stream, res } = await next()
     const before = usedMemory()
     let maxBuffered = 0
-    let peak = 0
     let sent = 0
-    let stalledAt = -1
     const producer = (async () => {
       for (let i = 0; sent < TOTAL; i++) {
         const result = await stream.send({ data: EVENT_DATA })
@@ -105,8 +103,8 @@ describe('a client that stops reading', () => {
       previous = sent
       await sleep(100)
     }
-    stalledAt = sent
-    peak = usedMemory() - before
+    const stalledAt = sent
+    const peak = usedMemory() - before
     expect(stalledAt).toBeLessThan(TOTAL)
     expect(maxBuffered).toBeLessThanOrEqual(BOUND + FRAME_BYTES)
     expect(peak).toBeLessThan(BOUND + 16 * MiB)
