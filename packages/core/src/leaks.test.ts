@@ -26,7 +26,7 @@ function trackHeartbeatTimers(): { live: Set<unknown>; peak: () => number } {
     }
     return timer
   }
-  vi.spyOn(globalThis, 'setInterval').mockImplementation(trackingSet as typeof setInterval)
+  vi.spyOn(globalThis, 'setInterval').mockImplementation(trackingSet)
   vi.spyOn(globalThis, 'clearInterval').mockImplementation(((timer: NodeJS.Timeout) => {
     live.delete(timer)
     realClear(timer)
