@@ -10,4 +10,5 @@ export {
 } from './options.js'
 export type { SinkListener, SseSink } from './sink.js'
 export { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
+export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
 export { createWebSink, type WebSink } from './web-sink.js'

@@ -29,11 +29,13 @@ class NodeSink implements SseSink {
   readonly lastEventId: string | undefined
   readonly #req: NodeRequest
   readonly #res: Response
+  readonly #onOpen: (() => void) | undefined
   #listener: SinkListener | undefined
 
-  constructor(req: NodeRequest, res: NodeResponse) {
+  constructor(req: NodeRequest, res: NodeResponse, onOpen: (() => void) | undefined) {
     this.#req = req
     this.#res = res as unknown as Response
+    this.#onOpen = onOpen
     this.keepAlive =
       req.httpVersionMajor === 1 &&
       req.httpVersionMinor >= 1 &&
@@ -57,6 +59,7 @@ class NodeSink implements SseSink {
     if (res.headersSent) {
       throw new Error('Cannot start the event stream: the response headers were already sent.')
     }
+    this.#onOpen?.()
     res.removeHeader('Content-Length')
     res.writeHead(200, headers)
     res.flushHeaders()
@@ -106,8 +109,10 @@ class NodeSink implements SseSink {
  *
  * @param req - The request, read for `Last-Event-ID` and the HTTP version.
  * @param res - The response to stream into.
+ * @param onOpen - Runs when the stream starts, just before the headers are written: a framework
+ * that answers requests itself (Koa) is told here to leave this response to the stream.
  * @returns A sink for `createSseStream`.
  */
-export function createNodeSink(req: NodeRequest, res: NodeResponse): SseSink {
-  return new NodeSink(req, res)
+export function createNodeSink(req: NodeRequest, res: NodeResponse, onOpen?: () => void): SseSink {
+  return new NodeSink(req, res, onOpen)
 }
