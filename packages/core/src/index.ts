@@ -3,6 +3,7 @@ export { createSseStream, type SendResult, type SseStream } from './stream.js'
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_SEND_TIMEOUT_MS,
   resolveStreamOptions,
   type ResolvedStreamOptions,
   type SlowClientPolicy,
@@ -12,3 +13,4 @@ export type { SinkListener, SseSink } from './sink.js'
 export { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
 export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
 export { createWebSink, type WebSink } from './web-sink.js'
+export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'

@@ -59,19 +59,18 @@ describe('stream lifecycle', () => {
       const socket = req.socket
       sockets.add(socket)
       if (!socketBaseline.has(socket)) socketBaseline.set(socket, listenerCounts(socket))
+      res.once('close', () => setImmediate(check))
       const resBaseline = listenerCounts(res)
       const stream: SseStream = createSseStream(createNodeSink(req, res), {
         heartbeat: HEARTBEAT_MS,
       })
-      const signal = stream.signal
-      const check = (): void => {
+      function check(): void {
         const after = listenerCounts(res)
         for (const [name, count] of Object.entries(after)) {
           if (count > (resBaseline[name] ?? 0)) leftovers.push(`res '${name}': ${count}`)
         }
         ended++
       }
-      signal.addEventListener('abort', () => setImmediate(check), { once: true })
       void stream.send({ data: 'hello' }).then(() => {
         // Even requests close from the server, odd ones wait for the client to leave.
         if (req.url === '/server-closes') stream.close()

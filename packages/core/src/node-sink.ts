@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { deferred, type Deferred } from './deferred.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** A Node request: `node:http`, or `node:http2`'s compatibility API. */
@@ -31,6 +32,8 @@ class NodeSink implements SseSink {
   readonly #res: Response
   readonly #onOpen: (() => void) | undefined
   #listener: SinkListener | undefined
+  #closed = false
+  #whenClosed: Deferred<void> | undefined
 
   constructor(req: NodeRequest, res: NodeResponse, onOpen: (() => void) | undefined) {
     this.#req = req
@@ -50,6 +53,7 @@ class NodeSink implements SseSink {
 
   connect(listener: SinkListener): void {
     this.#listener = listener
+    // Stays until the response closes, even after `end`: shutdown waits for that moment.
     this.#res.on('close', this.#onClose)
     this.#res.on('drain', this.#onDrain)
   }
@@ -86,16 +90,23 @@ class NodeSink implements SseSink {
     this.#listener?.onDrain()
   }
 
+  whenClosed(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    return (this.#whenClosed ??= deferred()).promise
+  }
+
   readonly #onClose = (): void => {
     const listener = this.#listener
+    this.#closed = true
+    this.#res.off('close', this.#onClose)
     this.#detach()
+    this.#whenClosed?.resolve()
     listener?.onClose()
   }
 
   #detach(): void {
     if (this.#listener === undefined) return
     this.#listener = undefined
-    this.#res.off('close', this.#onClose)
     this.#res.off('drain', this.#onDrain)
   }
 }

@@ -1,5 +1,6 @@
-import { describe } from './format.js'
+import { describe, formatEvent, type SseEvent } from './format.js'
 import { checkHeaderRecord } from './headers.js'
+import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
@@ -38,6 +39,27 @@ export interface SseStreamOptions {
    * @defaultValue 'disconnect'
    */
   slowClient?: SlowClientPolicy
+  /**
+   * Milliseconds a send may wait for a client to take its bytes (backpressure, or a heartbeat
+   * the socket cannot flush) before the client counts as gone: the stream ends, the send
+   * resolves `{ clientDisconnected: true }` and `signal` aborts. `0` waits forever.
+   * @defaultValue 30000
+   */
+  sendTimeout?: number
+  /**
+   * Milliseconds after which the stream ends by itself, sending `finalEvent` first. Clients
+   * reconnect (to any instance), which spreads long-lived connections as servers come and go.
+   * `0` means no limit.
+   * @defaultValue 0
+   */
+  maxDuration?: number
+  /** An event sent just before the stream ends because of `maxDuration`. */
+  finalEvent?: SseEvent
+  /**
+   * A group that tracks the stream while it is open, to end every stream at shutdown with
+   * {@link SseStreamGroup.closeAll}. Adapters' `sse()` middleware creates one per factory.
+   */
+  group?: SseStreamGroup
 }
 
 /** {@link SseStreamOptions} with every default applied. */
@@ -47,6 +69,11 @@ export interface ResolvedStreamOptions {
   readonly headers: Readonly<Record<string, string>> | undefined
   readonly maxBufferedBytes: number
   readonly slowClient: SlowClientPolicy
+  readonly sendTimeout: number
+  readonly maxDuration: number
+  /** `finalEvent`, serialized once. */
+  readonly finalFrame: string | undefined
+  readonly group: SseStreamGroup | undefined
 }
 
 /** Default milliseconds between heartbeat comments. */
@@ -58,6 +85,9 @@ export const DEFAULT_HEARTBEAT_MS = 15_000
  * clients hold at most 256 MiB.
  */
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024
+
+/** Default milliseconds a send may wait for a stuck client. */
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000
 
 /** Options objects this module produced, so resolving them again costs nothing. */
 const resolved = new WeakSet<object>()
@@ -71,6 +101,10 @@ const DEFAULTS: ResolvedStreamOptions = {
   headers: undefined,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
   slowClient: 'disconnect',
+  sendTimeout: DEFAULT_SEND_TIMEOUT_MS,
+  maxDuration: 0,
+  finalFrame: undefined,
+  group: undefined,
 }
 
 /**
@@ -93,8 +127,9 @@ export function resolveStreamOptions(
   }
   if (base === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
   const { heartbeat, retry, headers, maxBufferedBytes, slowClient } = overrides
+  const { sendTimeout, maxDuration, finalEvent, group } = overrides
   const result: ResolvedStreamOptions = {
-    heartbeat: heartbeat === undefined ? base.heartbeat : checkHeartbeat(heartbeat),
+    heartbeat: heartbeat === undefined ? base.heartbeat : checkDelay(heartbeat, 'heartbeat'),
     retry: retry === undefined ? base.retry : checkInteger(retry, 'retry'),
     headers:
       headers === undefined
@@ -103,17 +138,42 @@ export function resolveStreamOptions(
     maxBufferedBytes:
       maxBufferedBytes === undefined ? base.maxBufferedBytes : checkBufferBound(maxBufferedBytes),
     slowClient: slowClient === undefined ? base.slowClient : checkPolicy(slowClient),
+    sendTimeout:
+      sendTimeout === undefined ? base.sendTimeout : checkDelay(sendTimeout, 'sendTimeout'),
+    maxDuration:
+      maxDuration === undefined ? base.maxDuration : checkDelay(maxDuration, 'maxDuration'),
+    finalFrame: finalEvent === undefined ? base.finalFrame : formatOption(finalEvent, 'finalEvent'),
+    group: group === undefined ? base.group : checkGroup(group),
   }
   resolved.add(result)
   return result
 }
 
-function checkHeartbeat(value: unknown): number {
-  const ms = checkInteger(value, 'heartbeat')
+function checkDelay(value: unknown, name: string): number {
+  const ms = checkInteger(value, name)
   if (ms > MAX_TIMER_MS) {
-    throw new TypeError(`The option "heartbeat" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
+    throw new TypeError(`The option "${name}" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
   }
   return ms
+}
+
+function formatOption(event: SseEvent, name: string): string {
+  try {
+    return formatEvent(event)
+  } catch (cause) {
+    throw new TypeError(`The option "${name}" is not a valid event: ${(cause as Error).message}`, {
+      cause,
+    })
+  }
+}
+
+function checkGroup(value: unknown): SseStreamGroup {
+  if (!isStreamGroup(value)) {
+    throw new TypeError(
+      `The option "group" must come from createStreamGroup(); got ${describe(value)}.`
+    )
+  }
+  return value
 }
 
 function checkInteger(value: unknown, name: string): number {

@@ -39,7 +39,13 @@ export interface SseSink {
   write(text: string): boolean
   /**
    * Ends the response and stops notifying the listener. `abort` drops the connection instead
-   * of flushing what is buffered, for clients that stopped reading.
+   * of flushing what is buffered, for clients that stopped reading; it may follow a plain
+   * `end` to cut a response that is taking too long to flush.
    */
   end(abort: boolean): void
+  /**
+   * Resolves once the connection has closed and nothing more can reach the client (for a web
+   * body, once it is closed or cancelled). Shutdown waits on it.
+   */
+  whenClosed(): Promise<void>
 }

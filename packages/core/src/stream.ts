@@ -8,6 +8,15 @@ import {
   type SseStreamOptions,
 } from './options.js'
 import type { SinkListener, SseSink } from './sink.js'
+import { streamRequest } from './forward.js'
+import type { SseRequestOptions, SseRequestResult } from './request-options.js'
+import {
+  dropConnection,
+  endForShutdown,
+  joinGroup,
+  leaveGroup,
+  type GroupMember,
+} from './stream-group.js'
 
 /** What became of a sent event. */
 export interface SendResult {
@@ -47,6 +56,19 @@ export interface SseStream {
    * @returns Whether the comment was sent.
    */
   comment(text?: string): Promise<SendResult>
+  /**
+   * Calls an upstream event stream on behalf of this stream's client and collects its events;
+   * with `forward: true`, relays each one to the client as it arrives, with backpressure, and
+   * starts the stream only once the upstream answered 200 `text/event-stream`. The client
+   * leaving closes the upstream connection at once. The stream stays open afterwards.
+   *
+   * @param options - The upstream request.
+   * @returns The events received, and `clientDisconnected: true` if the client left first.
+   * @throws Rejects before any I/O with a TypeError naming an invalid option; with
+   * `SseUpstreamError` or `SseTimeoutError` (carrying the events so far); with the `signal`'s
+   * reason when it aborts.
+   */
+  request(options: SseRequestOptions): Promise<SseRequestResult>
   /** Ends the response. Idempotent; later sends resolve `{ clientDisconnected: true }`. */
   close(): void
   /** `true` once events can no longer reach the client: it disconnected, or `close()` ran. */
@@ -85,7 +107,7 @@ export interface InternalStream extends SseStream {
   [sendFrame](frame: string): Promise<SendResult>
 }
 
-class EventStream implements InternalStream, SinkListener, HeartbeatMember {
+class EventStream implements InternalStream, SinkListener, HeartbeatMember, GroupMember {
   readonly #sink: SseSink
   #options: ResolvedStreamOptions
   #state = NEW
@@ -98,6 +120,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
   /** Frames held back under the `'wait'` policy, in send order. */
   #held: HeldFrame[] | undefined
   #abort: AbortController | undefined
+  /** Armed while a send waits on the client; fires after `sendTimeout`. */
+  #sendTimer: ReturnType<typeof setTimeout> | undefined
+  /** Ends the stream after `maxDuration`. */
+  #lifeTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(sink: SseSink, options: ResolvedStreamOptions) {
     this.#sink = sink
@@ -152,6 +178,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
     return this.#send(frame)
   }
 
+  request(options: SseRequestOptions): Promise<SseRequestResult> {
+    return streamRequest(this, options)
+  }
+
   close(): void {
     const stuck = this.#isOverBound()
     const wasOpen = this.#state === OPEN
@@ -162,7 +192,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
 
   onDrain(): void {
     this.#full = false
-    if (!this.#writeHeld()) return
+    this.#disarmSendTimer()
+    if (!this.#writeHeld()) {
+      this.#armSendTimer()
+      return
+    }
     const drain = this.#drain
     if (drain === undefined) return
     this.#drain = undefined
@@ -182,16 +216,62 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
       if (this.#options.slowClient === 'disconnect') this.#drop()
       return
     }
-    if (!this.#sink.write(HEARTBEAT)) this.#full = true
+    if (!this.#sink.write(HEARTBEAT)) {
+      // A client that cannot take even a heartbeat is stuck or gone: time it out.
+      this.#full = true
+      this.#armSendTimer()
+    }
+  }
+
+  [endForShutdown](finalFrame: string | undefined): Promise<void> {
+    this.#endWith(finalFrame)
+    return this.#sink.whenClosed()
+  }
+
+  [dropConnection](): void {
+    this.#sink.end(true)
   }
 
   #open(): void {
-    const { headers, retry, heartbeat } = this.#options
+    const { headers, retry, heartbeat, maxDuration, group } = this.#options
     this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
     this.#wrote = true
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
     if (heartbeat > 0) joinHeartbeat(this, heartbeat)
+    if (maxDuration > 0) {
+      this.#lifeTimer = unref(
+        setTimeout(() => {
+          this.#endWith(this.#options.finalFrame)
+        }, maxDuration)
+      )
+    }
+    if (group !== undefined) joinGroup(group, this)
+  }
+
+  /** Sends a last frame if the client can take it, then ends the stream. */
+  #endWith(finalFrame: string | undefined): void {
+    if (finalFrame !== undefined && this.#state === OPEN && !this.#isOverBound()) {
+      this.#sink.write(finalFrame)
+    }
+    this.close()
+  }
+
+  #armSendTimer(): void {
+    const ms = this.#options.sendTimeout
+    if (ms === 0 || this.#sendTimer !== undefined || this.#state !== OPEN) return
+    this.#sendTimer = unref(
+      setTimeout(() => {
+        this.#sendTimer = undefined
+        this.#drop()
+      }, ms)
+    )
+  }
+
+  #disarmSendTimer(): void {
+    if (this.#sendTimer === undefined) return
+    clearTimeout(this.#sendTimer)
+    this.#sendTimer = undefined
   }
 
   #send(frame: string): Promise<SendResult> {
@@ -202,6 +282,8 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
       } catch (error) {
         return Promise.reject(error)
       }
+      // A group shutting down ends a stream as soon as it starts.
+      if (this.#state !== OPEN) return NOT_SENT
     }
     if (this.#held !== undefined) return this.#hold(frame)
     if (this.#isOverBound()) {
@@ -212,6 +294,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
     this.#wrote = true
     if (this.#sink.write(frame)) return SENT
     this.#full = true
+    this.#armSendTimer()
     return (this.#drain ??= deferred()).promise
   }
 
@@ -223,6 +306,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
   #hold(text: string): Promise<SendResult> {
     const sent = deferred<SendResult>()
     ;(this.#held ??= []).push({ text, sent })
+    this.#armSendTimer()
     return sent.promise
   }
 
@@ -258,7 +342,14 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
     if (state === ENDED) return false
     this.#state = ENDED
     this.#clientLeft = clientLeft
-    if (state === OPEN && this.#options.heartbeat > 0) leaveHeartbeat(this, this.#options.heartbeat)
+    if (state === OPEN) {
+      const { heartbeat, group } = this.#options
+      if (heartbeat > 0) leaveHeartbeat(this, heartbeat)
+      if (group !== undefined) leaveGroup(group, this)
+      this.#disarmSendTimer()
+      if (this.#lifeTimer !== undefined) clearTimeout(this.#lifeTimer)
+      this.#lifeTimer = undefined
+    }
     const drain = this.#drain
     this.#drain = undefined
     drain?.resolve(NOT_SENT_RESULT)
@@ -275,6 +366,12 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember {
       'AbortError'
     )
   }
+}
+
+/** Keeps a timer from holding the process open, where timers are objects (Node, Bun, Deno). */
+function unref<T>(timer: T): T {
+  ;(timer as { unref?: () => void }).unref?.()
+  return timer
 }
 
 /**

@@ -23,6 +23,7 @@ class ReadableStreamSink implements WebSink {
   headers: Record<string, string> | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #listener: SinkListener | undefined
+  #ended = false
   readonly #encoder = new TextEncoder()
 
   constructor(lastEventId: string | undefined) {
@@ -40,6 +41,7 @@ class ReadableStreamSink implements WebSink {
         cancel: () => {
           const listener = this.#listener
           this.#listener = undefined
+          this.#ended = true
           listener?.onClose()
         },
       },
@@ -71,9 +73,18 @@ class ReadableStreamSink implements WebSink {
 
   end(abort: boolean): void {
     this.#listener = undefined
-    if (abort)
+    if (this.#ended) return
+    this.#ended = true
+    if (abort) {
       this.#controller.error(new Error('The event stream was aborted: the client stopped reading.'))
-    else this.#controller.close()
+    } else {
+      this.#controller.close()
+    }
+  }
+
+  whenClosed(): Promise<void> {
+    // The runtime owns the connection; once the body is closed nothing more is written to it.
+    return Promise.resolve()
   }
 }
 
