@@ -149,6 +149,29 @@ function createCall(
 }
 
 /**
+ * Waits (up to `waitMs`) for the call's socket to close.
+ *
+ * @param call - The upstream call.
+ * @param since - A `performance.now()` timestamp, e.g. taken just before a cancellation.
+ * @returns Milliseconds from `since` to the socket closing; `Infinity` if it stayed open.
+ */
+export async function socketCloseDelay(
+  call: UpstreamCall,
+  since: number,
+  waitMs = 5000
+): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([
+    call.closed,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, waitMs)
+    }),
+  ])
+  clearTimeout(timer)
+  return call.closedAt === undefined ? Infinity : call.closedAt - since
+}
+
+/**
  * Starts an upstream server for tests. Each request's body is read in full, recorded in
  * `calls`, then handed to `handler`; an error thrown by the handler drops the connection.
  *

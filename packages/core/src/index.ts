@@ -14,3 +14,24 @@ export { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink
 export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
 export { createWebSink, type WebSink } from './web-sink.js'
 export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'
+export {
+  DEFAULT_MAX_EVENT_SIZE,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type SseFetch,
+  type SseRequestBody,
+  type SseRequestHeaders,
+  type SseRequestOptions,
+  type SseRequestResult,
+  type UpstreamEvent,
+} from './request-options.js'
+export { sseRequest } from './request.js'
+export { sseEvents } from './events.js'
+export {
+  SseTimeoutError,
+  SseUpstreamError,
+  type SseTimeoutPhase,
+  type SseUpstreamErrorInit,
+  type SseUpstreamErrorType,
+} from './errors.js'
+export type { SseLogger } from './log.js'

@@ -1,0 +1,122 @@
+import type { UpstreamEvent } from './request-options.js'
+
+/**
+ * What went wrong with the upstream:
+ *
+ * - `'status'`: it answered with a status other than 200.
+ * - `'media-type'`: it answered 200 with a media type other than `text/event-stream`.
+ * - `'network'`: the connection failed, before the response or in the middle of the body.
+ * - `'event-too-large'`: an event (or an unterminated line) grew past `maxEventSize`.
+ */
+export type SseUpstreamErrorType = 'status' | 'media-type' | 'network' | 'event-too-large'
+
+/** Fields of an {@link SseUpstreamError}. */
+export interface SseUpstreamErrorInit {
+  readonly type: SseUpstreamErrorType
+  readonly url: string
+  readonly status: number
+  readonly contentType: string | null
+  readonly body?: string
+  readonly cause?: unknown
+}
+
+/**
+ * The upstream could not be used as an event stream: it answered with a status other than
+ * 200 or a media type other than `text/event-stream` (rejected before any event is returned
+ * or forwarded), the connection failed, or an event exceeded `maxEventSize`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await res.sse.request({ url, forward: true })
+ * } catch (error) {
+ *   if (error instanceof SseUpstreamError && error.type === 'status') {
+ *     res.status(502).json({ upstreamStatus: error.status })
+ *   } else throw error
+ * }
+ * ```
+ */
+export class SseUpstreamError extends Error {
+  override readonly name = 'SseUpstreamError'
+  /** The kind of failure; see {@link SseUpstreamErrorType}. */
+  readonly type: SseUpstreamErrorType
+  /** The response status; `0` when the connection failed before any response. */
+  readonly status: number
+  /** The raw `Content-Type` header of the response; `null` when absent or when none came. */
+  readonly contentType: string | null
+  /**
+   * The URL requested, with credentials (user info, and query parameters whose names contain
+   * `key`, `token`, `secret` and the like) replaced by `[redacted]`, since errors get logged.
+   */
+  readonly url: string
+  /** The first 4 KiB of the response body as text, for a `'status'` or `'media-type'` error. */
+  readonly body: string
+  /**
+   * The events the call collected before it failed, in arrival order. Always empty for
+   * `sseEvents` (which already yielded them) and with `collect: false`.
+   */
+  readonly events: readonly UpstreamEvent[] = []
+
+  /**
+   * @param message - What happened, for humans.
+   * @param init - The error's fields.
+   */
+  constructor(message: string, init: SseUpstreamErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause })
+    this.type = init.type
+    this.status = init.status
+    this.contentType = init.contentType
+    this.url = init.url
+    this.body = init.body ?? ''
+  }
+}
+
+/** When a timeout passed: waiting for the response headers, or between two upstream chunks. */
+export type SseTimeoutPhase = 'connect' | 'idle'
+
+/**
+ * The upstream took too long: no response headers within `timeout` (`phase: 'connect'`), or no
+ * bytes for `idleTimeout` while the body was being read (`phase: 'idle'`). The upstream
+ * connection is closed when this is thrown.
+ */
+export class SseTimeoutError extends Error {
+  override readonly name = 'SseTimeoutError'
+  /** Which timeout passed. */
+  readonly phase: SseTimeoutPhase
+  /** The timeout that passed, in milliseconds. */
+  readonly timeout: number
+  /** The URL requested, redacted as in {@link SseUpstreamError.url}. */
+  readonly url: string
+  /** The events the call collected before it timed out; see {@link SseUpstreamError.events}. */
+  readonly events: readonly UpstreamEvent[] = []
+
+  /**
+   * @param phase - Which timeout passed.
+   * @param timeout - Its value in milliseconds.
+   * @param url - The redacted URL.
+   */
+  constructor(phase: SseTimeoutPhase, timeout: number, url: string) {
+    super(
+      phase === 'connect'
+        ? `The upstream ${url} sent no response headers within ${timeout} ms (timeout).`
+        : `The upstream ${url} sent nothing for ${timeout} ms (idleTimeout).`
+    )
+    this.phase = phase
+    this.timeout = timeout
+    this.url = url
+  }
+}
+
+/**
+ * Records on a call's error the events the call collected before it failed.
+ *
+ * @param error - Whatever the call is about to throw.
+ * @param events - The collected events.
+ * @returns The same error.
+ */
+export function withEvents(error: unknown, events: readonly UpstreamEvent[]): unknown {
+  if (error instanceof SseUpstreamError || error instanceof SseTimeoutError) {
+    ;(error as { events: readonly UpstreamEvent[] }).events = events
+  }
+  return error
+}

@@ -1,0 +1,393 @@
+import { describe } from './format.js'
+import { checkHeaderValue, checkToken } from './headers.js'
+import { pickLogger, redactUrl, type SseLogger } from './log.js'
+
+/** One event received from an upstream event stream. */
+export interface UpstreamEvent {
+  /** The frame's `event` field; absent when it had none (a `message` event). */
+  event?: string
+  /** The frame's `data` lines joined with LF; empty for a frame with an empty `data` line. */
+  data: string
+  /** The frame's own `id` field; absent when it had none. */
+  id?: string
+}
+
+/** Request headers: a record, a `Headers` object, or `[name, value]` pairs. */
+export type SseRequestHeaders = NonNullable<RequestInit['headers']>
+
+/** What `fetch` accepts as a body: a string, bytes, `Blob`, `FormData`, `URLSearchParams`, a stream. */
+export type SseRequestBody = NonNullable<RequestInit['body']>
+
+/** A `fetch` implementation, for runtimes or tests that need their own. */
+export type SseFetch = (input: string, init: RequestInit) => Promise<Response>
+
+/** Options of {@link sseRequest}, {@link sseEvents} and {@link SseStream.request}. */
+export interface SseRequestOptions {
+  /** The upstream event stream, `http:` or `https:`. */
+  url: string | URL
+  /**
+   * The HTTP method.
+   * @defaultValue 'GET'
+   */
+  method?: string
+  /**
+   * Request headers, e.g. `{ Authorization: 'Bearer …' }`. `Accept: text/event-stream` is added
+   * unless an `Accept` header is given.
+   */
+  headers?: SseRequestHeaders
+  /**
+   * The request body. A plain object or array is JSON-encoded; a string, bytes, `Blob`,
+   * `FormData`, `URLSearchParams`, `ReadableStream` or async iterable of bytes is sent as is.
+   */
+  body?: SseRequestBody | object
+  /**
+   * The body's `Content-Type`; it replaces one given in `headers`.
+   * @defaultValue 'application/json' for a JSON-encoded body; otherwise what `fetch` picks
+   */
+  bodyMediaType?: string
+  /**
+   * {@link SseStream.request} only: relay each event to the stream's client as it arrives,
+   * with backpressure. The stream is started only once the upstream answered 200
+   * `text/event-stream`.
+   * @defaultValue false
+   */
+  forward?: boolean
+  /**
+   * Stops the request: the upstream connection closes at once and the call rejects (the
+   * iterator throws) with the signal's reason, as `fetch` does.
+   */
+  signal?: AbortSignal
+  /**
+   * Milliseconds to wait for the response headers; `0` waits forever.
+   * @defaultValue 30000
+   */
+  timeout?: number
+  /**
+   * Milliseconds allowed without a byte from the upstream while the body is read (comments
+   * and heartbeats count); `0` waits forever. Time spent waiting for a slow downstream client
+   * does not count.
+   * @defaultValue 0
+   */
+  idleTimeout?: number
+  /**
+   * `true` writes debug records of the request's life through `console.debug`, each line
+   * prefixed `[ssekit]`; a function receives them instead. `NODE_DEBUG=ssekit` turns logging
+   * on for every request. Credentials and bodies never appear.
+   * @defaultValue false
+   */
+  debug?: boolean | SseLogger
+  /**
+   * The `fetch` used to reach the upstream, e.g. one with a proxy dispatcher.
+   * @defaultValue globalThis.fetch
+   */
+  fetch?: SseFetch
+  /**
+   * Maps each upstream event before it is collected, forwarded or yielded; return `null` to
+   * drop it. Use it to rename, filter or redact events in flight.
+   */
+  transform?: (event: UpstreamEvent) => UpstreamEvent | null
+  /**
+   * Whether to collect the events into the result. Turn it off for endless relays, whose
+   * events would otherwise pile up until `maxEvents`.
+   * @defaultValue true
+   */
+  collect?: boolean
+  /**
+   * The most events collected into the result. Later events are still forwarded, and the
+   * result says `truncated: true`.
+   * @defaultValue 100000
+   */
+  maxEvents?: number
+  /**
+   * The largest event (or unterminated line) accepted from the upstream, in UTF-16 code units
+   * (characters). A bigger one fails the call with an {@link SseUpstreamError} of type
+   * `'event-too-large'`, so a broken upstream cannot exhaust memory.
+   * @defaultValue 16777216 (16 Mi characters)
+   */
+  maxEventSize?: number
+}
+
+/** What a finished upstream request produced. */
+export interface SseRequestResult {
+  /**
+   * The events received, in arrival order, until the upstream ended or the client left (at
+   * most `maxEvents`; none with `collect: false`).
+   */
+  events: UpstreamEvent[]
+  /** `true`: the downstream client left (or the stream was closed) before the upstream ended. */
+  clientDisconnected: boolean
+  /** `true`: more than `maxEvents` events arrived, and only the first `maxEvents` are in `events`. */
+  truncated: boolean
+}
+
+/** Default milliseconds to wait for the upstream's response headers. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+/** Default cap on the events collected by one request. */
+export const DEFAULT_MAX_EVENTS = 100_000
+
+/** Default cap on one upstream event's size, in characters. */
+export const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+
+/** Node's largest timer delay; longer ones silently become 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** `JSON.stringify` as it behaves: `undefined` when the value's `toJSON` returns nothing. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify
+
+/** Methods `fetch` refuses (WHATWG Fetch "forbidden method"). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/** Validated options of one upstream request. */
+export interface ResolvedRequest {
+  readonly url: URL
+  /** The URL as logs and errors show it, without credentials. */
+  readonly safeUrl: string
+  readonly method: string
+  /** The headers to send; each connection sends a copy. */
+  readonly headers: Headers
+  readonly body: SseRequestBody | undefined
+  /** Node's fetch needs `duplex: 'half'` to send a streamed body. */
+  readonly streamedBody: boolean
+  readonly forward: boolean
+  readonly signal: AbortSignal | undefined
+  readonly timeout: number
+  readonly idleTimeout: number
+  readonly logger: SseLogger | undefined
+  readonly fetch: SseFetch
+  readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
+  readonly collect: boolean
+  readonly maxEvents: number
+  readonly maxEventSize: number
+}
+
+/**
+ * Validates request options before any I/O.
+ *
+ * @param options - The caller's options.
+ * @returns The resolved request.
+ * @throws TypeError naming the first invalid option.
+ */
+export function resolveRequestOptions(options: SseRequestOptions): ResolvedRequest {
+  if (typeof (options as unknown) !== 'object' || (options as unknown) === null) {
+    throw new TypeError(
+      `Upstream request options must be an object with at least a "url"; got ${describe(options)}.`
+    )
+  }
+  const url = checkUrl(options.url)
+  const method = checkMethod(options.method)
+  const headers = checkHeaders(options.headers)
+  if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
+  const { body, json, streamed } = checkBody(options.body, method)
+  const mediaType =
+    options.bodyMediaType === undefined
+      ? undefined
+      : checkHeaderValue(options.bodyMediaType, 'The option "bodyMediaType"')
+  if (mediaType !== undefined) {
+    if (body === undefined) {
+      throw new TypeError('The option "bodyMediaType" was given without a "body" to describe.')
+    }
+    headers.set('content-type', mediaType)
+  } else if (json && !headers.has('content-type')) {
+    headers.set('content-type', 'application/json')
+  }
+  return {
+    url,
+    safeUrl: redactUrl(url),
+    method,
+    headers,
+    body,
+    streamedBody: streamed,
+    forward: checkBoolean(options.forward, 'forward', false),
+    signal: checkSignal(options.signal),
+    timeout: checkTimeout(options.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT_MS),
+    idleTimeout: checkTimeout(options.idleTimeout, 'idleTimeout', 0),
+    logger: pickLogger(checkDebug(options.debug)),
+    fetch: checkFetch(options.fetch),
+    transform: checkFunction(options.transform, 'transform'),
+    collect: checkBoolean(options.collect, 'collect', true),
+    maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),
+    maxEventSize: checkCount(options.maxEventSize, 'maxEventSize', DEFAULT_MAX_EVENT_SIZE, 1),
+  }
+}
+
+function checkUrl(value: unknown): URL {
+  if (!(value instanceof URL) && typeof value !== 'string') {
+    throw new TypeError(
+      `The option "url" must be a string or a URL of the upstream event stream; got ${describe(value)}.`
+    )
+  }
+  let url: URL
+  try {
+    // A copy: the caller may reuse and change their URL object while the request runs.
+    url = new URL(value)
+  } catch (cause) {
+    throw new TypeError(`The option "url" is not an absolute URL; got ${describe(value)}.`, {
+      cause,
+    })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`The option "url" must be an http: or https: URL; got ${url.protocol}.`)
+  }
+  return url
+}
+
+function checkMethod(value: unknown): string {
+  if (value === undefined) return 'GET'
+  const method = checkToken(value, 'The option "method"')
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+    throw new TypeError(`The option "method" must not be ${method}: fetch refuses it.`)
+  }
+  return method
+}
+
+function checkHeaders(value: unknown): Headers {
+  const headers = new Headers()
+  if (value === undefined) return headers
+  const add = (name: unknown, headerValue: unknown): void => {
+    checkToken(name, `The header name ${describe(name)} in "headers"`)
+    // Checked here rather than by `Headers`, which silently trims a trailing CR or LF.
+    headers.append(name as string, checkHeaderValue(headerValue, `The header "${String(name)}"`))
+  }
+  if (value instanceof Headers) {
+    value.forEach((headerValue, name) => {
+      add(name, headerValue)
+    })
+  } else if (typeof value === 'object' && value !== null && Symbol.iterator in value) {
+    for (const pair of value as Iterable<unknown>) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(
+          `The option "headers" must hold [name, value] pairs; got ${describe(pair)}.`
+        )
+      }
+      add(pair[0], pair[1])
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [name, headerValue] of Object.entries(value)) add(name, headerValue)
+  } else {
+    throw new TypeError(
+      `The option "headers" must be a record, a Headers object or [name, value] pairs; got ${describe(value)}.`
+    )
+  }
+  return headers
+}
+
+interface Body {
+  readonly body: SseRequestBody | undefined
+  readonly json: boolean
+  readonly streamed: boolean
+}
+
+const NO_BODY: Body = { body: undefined, json: false, streamed: false }
+
+function checkBody(value: unknown, method: string): Body {
+  if (value === undefined || value === null) return NO_BODY
+  const upper = method.toUpperCase()
+  if (upper === 'GET' || upper === 'HEAD') {
+    throw new TypeError(`The option "body" cannot be sent with ${upper}: use another "method".`)
+  }
+  if (
+    typeof value === 'string' ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Blob ||
+    value instanceof FormData ||
+    value instanceof URLSearchParams
+  ) {
+    return { body: value as SseRequestBody, json: false, streamed: false }
+  }
+  if (
+    value instanceof ReadableStream ||
+    (typeof value === 'object' && Symbol.asyncIterator in value)
+  ) {
+    return { body: value as SseRequestBody, json: false, streamed: true }
+  }
+  if (typeof value !== 'object') {
+    throw new TypeError(
+      `The option "body" must be a string, bytes, Blob, FormData, URLSearchParams, a stream or a plain object; got ${describe(value)}.`
+    )
+  }
+  let json: string | undefined
+  try {
+    json = stringify(value)
+  } catch (cause) {
+    throw new TypeError(
+      `The option "body" cannot be JSON-encoded (${(cause as Error).message}). Pass an object without cycles or BigInt values, or a string.`,
+      { cause }
+    )
+  }
+  if (json === undefined) {
+    throw new TypeError('The option "body" JSON-encodes to nothing.')
+  }
+  return { body: json, json: true, streamed: false }
+}
+
+function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`The option "${name}" must be a boolean; got ${describe(value)}.`)
+  }
+  return value
+}
+
+function checkSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof AbortSignal)) {
+    throw new TypeError(
+      `The option "signal" must be an AbortSignal, e.g. from an AbortController; got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkTimeout(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new TypeError(
+      `The option "${name}" must be a number of milliseconds from 0 (no timeout) to ${MAX_TIMER_MS}; got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkDebug(value: unknown): boolean | SseLogger | undefined {
+  if (value === undefined || typeof value === 'boolean' || typeof value === 'function') {
+    return value as boolean | SseLogger | undefined
+  }
+  throw new TypeError(
+    `The option "debug" must be a boolean or a function (message, details) => void; got ${describe(value)}.`
+  )
+}
+
+function checkFetch(value: unknown): SseFetch {
+  if (value === undefined) {
+    if (typeof globalThis.fetch !== 'function') {
+      throw new TypeError('This runtime has no global fetch: pass one in the option "fetch".')
+    }
+    // Looked up per request, so a fetch patched or mocked after import is the one used.
+    return (input, init) => globalThis.fetch(input, init)
+  }
+  return checkFunction(value, 'fetch') as SseFetch
+}
+
+function checkFunction<T>(value: T, name: string): T | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') {
+    throw new TypeError(`The option "${name}" must be a function; got ${describe(value)}.`)
+  }
+  return value
+}
+
+function checkCount(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (
+    typeof value !== 'number' ||
+    value < min ||
+    !(Number.isSafeInteger(value) || value === Infinity)
+  ) {
+    throw new TypeError(
+      `The option "${name}" must be an integer of at least ${min}, or Infinity; got ${describe(value)}.`
+    )
+  }
+  return value
+}

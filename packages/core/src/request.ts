@@ -1,0 +1,117 @@
+import type { EventConnection } from './connection.js'
+import { withEvents } from './errors.js'
+import {
+  resolveRequestOptions,
+  type ResolvedRequest,
+  type SseRequestOptions,
+  type SseRequestResult,
+  type UpstreamEvent,
+} from './request-options.js'
+import { UpstreamCall } from './upstream.js'
+
+/** The events a request collects, within its `maxEvents` bound. */
+export class Collector {
+  readonly events: UpstreamEvent[] = []
+  truncated = false
+  readonly #max: number
+
+  /** @param request - Read for `collect` and `maxEvents`. */
+  constructor(request: ResolvedRequest) {
+    this.#max = request.collect ? request.maxEvents : -1
+  }
+
+  /**
+   * Collects one event, or records that the bound was passed.
+   *
+   * @param event - The event, after `transform`.
+   */
+  add(event: UpstreamEvent): void {
+    if (this.events.length < this.#max) this.events.push(event)
+    else if (this.#max >= 0) this.truncated = true
+  }
+}
+
+/**
+ * Takes the events of an open connection until the upstream ends.
+ *
+ * @returns `true` when the downstream client left before the upstream ended.
+ */
+export type Consume = (connection: EventConnection, collector: Collector) => Promise<boolean>
+
+/**
+ * Runs one upstream request: opens the connection, hands it to `consume`, and turns how it
+ * ended into the result. Whatever happens, the upstream connection and every listener are
+ * released before the promise settles.
+ *
+ * @param request - The validated options.
+ * @param downstream - The signal of the stream the events go to; its abort ends the request
+ * with `clientDisconnected: true`.
+ * @param consume - Collects, and forwards when asked, the events.
+ * @returns The result.
+ * @throws The `signal`'s reason, {@link SseUpstreamError} or {@link SseTimeoutError} carrying
+ * the events collected so far, or an error thrown by `transform`.
+ */
+export async function runRequest(
+  request: ResolvedRequest,
+  downstream: AbortSignal | undefined,
+  consume: Consume
+): Promise<SseRequestResult> {
+  const call = new UpstreamCall(request, downstream)
+  const collector = new Collector(request)
+  let clientDisconnected: boolean
+  try {
+    clientDisconnected = await consume(await call.connect(), collector)
+  } catch (error) {
+    if (call.stopped !== 'downstream') throw withEvents(error, collector.events)
+    clientDisconnected = true
+  } finally {
+    call.release()
+  }
+  return { events: collector.events, clientDisconnected, truncated: collector.truncated }
+}
+
+/** Collects the events without forwarding them. */
+export const collectEvents: Consume = async (connection, collector) => {
+  const queue = connection.queue
+  while (await connection.read()) {
+    for (const event of queue) collector.add(event)
+    queue.length = 0
+  }
+  return false
+}
+
+/**
+ * Calls an upstream event stream and collects its events until it ends: an LLM completion, a
+ * batch of notifications. The caller's credentials stay on the server.
+ *
+ * @param options - The request.
+ * @returns The events, in arrival order.
+ * @throws Rejects, before any I/O, with a TypeError naming the first invalid option; with
+ * {@link SseUpstreamError} when the upstream answers other than 200 `text/event-stream` or
+ * fails mid-stream; with {@link SseTimeoutError} when `timeout` or `idleTimeout` passes; with
+ * the `signal`'s reason when it aborts.
+ *
+ * @example
+ * ```ts
+ * const { events } = await sseRequest({
+ *   url: 'https://api.example.com/v1/chat',
+ *   method: 'POST',
+ *   headers: { Authorization: `Bearer ${process.env.API_KEY}` },
+ *   body: { stream: true, messages: [{ role: 'user', content: 'Hi' }] },
+ * })
+ * ```
+ */
+export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult> {
+  let request: ResolvedRequest
+  try {
+    request = resolveRequestOptions(options)
+    if (request.forward) {
+      throw new TypeError(
+        'The option "forward" needs a stream to forward to: call stream.request() instead.'
+      )
+    }
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return runRequest(request, undefined, collectEvents)
+}

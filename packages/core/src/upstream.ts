@@ -1,0 +1,272 @@
+import { EventConnection } from './connection.js'
+import { SseTimeoutError, SseUpstreamError } from './errors.js'
+import { redactHeaders, requestLog, type Log } from './log.js'
+import type { ResolvedRequest } from './request-options.js'
+
+/** Bytes of an error response's body kept for {@link SseUpstreamError.body}. */
+const ERROR_BODY_BYTES = 4096
+
+/**
+ * Why a call stopped before its upstream ended:
+ *
+ * - `'signal'`: the caller's `signal` aborted; the call rejects with its reason.
+ * - `'downstream'`: the downstream client left or the stream was closed; the call resolves.
+ * - `'return'`: the iterator was closed (`break` out of `for await`); it ends quietly.
+ */
+export type StopKind = 'signal' | 'downstream' | 'return'
+
+interface Stop {
+  readonly kind: StopKind
+  readonly reason: unknown
+}
+
+/** Numbers requests in debug logs, so the records of concurrent requests can be told apart. */
+let requestCount = 0
+
+/**
+ * One call to an upstream event stream, across the connections it opens: it links the caller's
+ * `signal` and the downstream stream's signal, remembers why it stopped, and tracks what a
+ * reconnection needs (the last event id and the upstream's `retry`).
+ */
+export class UpstreamCall {
+  readonly request: ResolvedRequest
+  readonly log: Log | undefined
+  /** The id of the last event that carried one, sent as `Last-Event-ID` by a new connection. */
+  lastEventId: string | undefined
+  /** The reconnection delay the upstream asked for, in milliseconds. */
+  retry: number | undefined
+  #stop: Stop | undefined
+  /** Aborts the connection being opened or read. */
+  #abort: AbortController | undefined
+  #connection: EventConnection | undefined
+  readonly #downstream: AbortSignal | undefined
+  #released = false
+
+  /**
+   * @param request - The validated options.
+   * @param downstream - The signal of the stream the events go to, for `stream.request`.
+   */
+  constructor(request: ResolvedRequest, downstream?: AbortSignal) {
+    this.request = request
+    this.log = request.logger === undefined ? undefined : requestLog(request.logger, ++requestCount)
+    this.#downstream = downstream
+    const { signal } = request
+    if (signal?.aborted === true) this.#stop = { kind: 'signal', reason: signal.reason }
+    else if (downstream?.aborted === true) {
+      this.#stop = { kind: 'downstream', reason: downstream.reason }
+    } else {
+      signal?.addEventListener('abort', this.#onSignal)
+      downstream?.addEventListener('abort', this.#onDownstream)
+    }
+  }
+
+  /** Why the call stopped, if something stopped it. */
+  get stopped(): StopKind | undefined {
+    return this.#stop?.kind
+  }
+
+  /**
+   * Stops the call: the current connection closes at once. The first stop wins.
+   *
+   * @param kind - Who stopped it.
+   * @param reason - What an operation cut short by the stop throws.
+   */
+  stop(kind: StopKind, reason: unknown): void {
+    if (this.#stop !== undefined || this.#released) return
+    this.#stop = { kind, reason }
+    this.log?.('abort', { by: kind })
+    this.#detach()
+    this.#abort?.abort(reason)
+    this.#connection?.cancel(reason)
+  }
+
+  /**
+   * Opens one connection: sends the request, waits for the response headers within `timeout`,
+   * and checks that the answer is 200 `text/event-stream`.
+   *
+   * @returns The connection, ready to read events from.
+   * @throws The stop's reason when stopped; {@link SseTimeoutError} (`'connect'`);
+   * {@link SseUpstreamError} for a failed connection or an unusable answer.
+   */
+  async connect(): Promise<EventConnection> {
+    if (this.#stop !== undefined) throw this.#stop.reason
+    const { request, log } = this
+    const abort = new AbortController()
+    this.#abort = abort
+    let timedOut: SseTimeoutError | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+    if (request.timeout > 0) {
+      timer = setTimeout(() => {
+        timedOut = new SseTimeoutError('connect', request.timeout, request.safeUrl)
+        log?.('timeout', { phase: 'connect' })
+        abort.abort(timedOut)
+      }, request.timeout)
+      // The pending fetch's socket keeps the process alive while the timer matters.
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    try {
+      let response: Response
+      try {
+        response = await this.#fetch(abort.signal)
+      } catch (error) {
+        throw this.failure(error, timedOut, undefined)
+      }
+      const contentType = response.headers.get('content-type')
+      log?.('response', { status: response.status, contentType })
+      if (response.status !== 200 || !isEventStream(contentType)) {
+        throw await this.#reject(response, contentType)
+      }
+      this.#connection = new EventConnection(this, response.body, contentType)
+      return this.#connection
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
+   * Turns what made an operation fail into what the call throws: the stop's reason when the
+   * call was stopped, a timeout that fired, or an {@link SseUpstreamError} for anything else
+   * the connection did.
+   *
+   * @param error - What the operation threw.
+   * @param timedOut - The timeout that aborted the connection, if one did.
+   * @param contentType - The response's `Content-Type`, once a response came.
+   * @returns The error to throw.
+   */
+  failure(
+    error: unknown,
+    timedOut: SseTimeoutError | undefined,
+    contentType: string | null | undefined
+  ): unknown {
+    if (this.#stop !== undefined) return this.#stop.reason
+    if (timedOut !== undefined) return timedOut
+    if (error instanceof SseUpstreamError) return error
+    const { safeUrl } = this.request
+    const detail = describeFailure(error)
+    this.log?.('error', { type: 'network', message: detail })
+    const during = contentType === undefined ? 'request to' : 'connection to'
+    return new SseUpstreamError(`The ${during} the upstream ${safeUrl} failed: ${detail}`, {
+      type: 'network',
+      url: safeUrl,
+      status: contentType === undefined ? 0 : 200,
+      contentType: contentType ?? null,
+      cause: error,
+    })
+  }
+
+  /**
+   * Aborts the connection being read, e.g. when its idle timeout passes.
+   *
+   * @param reason - What its pending read rejects with.
+   */
+  abortConnection(reason: unknown): void {
+    this.#abort?.abort(reason)
+    this.#connection?.cancel(reason)
+  }
+
+  /**
+   * Ends the call: removes the listeners it added and closes a connection still open.
+   * Idempotent; call it on every way out.
+   */
+  release(): void {
+    if (this.#released) return
+    this.#detach()
+    if (this.#connection?.done === false) {
+      this.abortConnection(new DOMException('The upstream request ended.', 'AbortError'))
+    }
+    this.#released = true
+    this.#connection = undefined
+    this.#abort = undefined
+  }
+
+  #fetch(signal: AbortSignal): Promise<Response> {
+    const { request, log } = this
+    const headers = new Headers(request.headers)
+    if (this.lastEventId !== undefined) headers.set('last-event-id', this.lastEventId)
+    log?.('request', {
+      method: request.method,
+      url: request.safeUrl,
+      headers: redactHeaders(headers),
+    })
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: request.method,
+      headers,
+      body: request.body,
+      signal,
+    }
+    // Node's fetch refuses a streamed body without it.
+    if (request.streamedBody) init.duplex = 'half'
+    return request.fetch(request.url.href, init)
+  }
+
+  async #reject(response: Response, contentType: string | null): Promise<unknown> {
+    const { safeUrl } = this.request
+    const body = await readStart(response.body, ERROR_BODY_BYTES)
+    if (this.#stop !== undefined) return this.#stop.reason
+    const type = response.status === 200 ? 'media-type' : 'status'
+    this.log?.('error', { type, status: response.status, contentType })
+    const got =
+      type === 'status' ? `status ${response.status}` : `media type ${contentType ?? '(none)'}`
+    return new SseUpstreamError(
+      `The upstream ${safeUrl} answered with ${got}; expected 200 text/event-stream.`,
+      { type, url: safeUrl, status: response.status, contentType, body }
+    )
+  }
+
+  readonly #onSignal = (): void => {
+    this.stop('signal', this.request.signal?.reason)
+  }
+
+  readonly #onDownstream = (): void => {
+    this.stop('downstream', this.#downstream?.reason)
+  }
+
+  #detach(): void {
+    this.request.signal?.removeEventListener('abort', this.#onSignal)
+    this.#downstream?.removeEventListener('abort', this.#onDownstream)
+  }
+}
+
+/**
+ * Whether a `Content-Type` names the event-stream media type; parameters such as
+ * `charset=utf-8` are allowed, and media types compare case-insensitively (RFC 9110 §8.3.1).
+ */
+function isEventStream(contentType: string | null): boolean {
+  if (contentType === null) return false
+  const semicolon = contentType.indexOf(';')
+  const mediaType = semicolon === -1 ? contentType : contentType.slice(0, semicolon)
+  return mediaType.trim().toLowerCase() === 'text/event-stream'
+}
+
+/**
+ * Reads the start of a body as text, then releases the rest so the connection is freed.
+ * A read that fails keeps what arrived: the body only illustrates an error.
+ */
+async function readStart(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (body === null) return ''
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let bytes = 0
+  try {
+    while (bytes < limit) {
+      const { done, value } = await reader.read()
+      if (done) return text + decoder.decode()
+      const take = Math.min(value.byteLength, limit - bytes)
+      bytes += take
+      // A character cut at the limit is dropped rather than shown as U+FFFD.
+      text += decoder.decode(value.subarray(0, take), { stream: true })
+    }
+  } catch {
+    // Aborted or reset while reading: keep the start we have.
+  }
+  reader.cancel().catch(() => undefined)
+  return text
+}
+
+/** The most useful line of a fetch failure: undici puts the socket error in `cause`. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause: unknown = error.cause
+  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message
+}
