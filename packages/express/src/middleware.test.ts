@@ -1,0 +1,204 @@
+import compression from 'compression'
+import cors from 'cors'
+import express, { type ErrorRequestHandler, type Express } from 'express'
+import { createRequire } from 'node:module'
+import request from 'supertest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
+import { readEvents, type EventReader } from '../../../test/helpers/read-events.js'
+import { sse, type SseStream } from './index.js'
+
+// Express 4, installed under an alias, to check the adapter against both majors.
+const express4 = createRequire(import.meta.url)('express4') as typeof express
+
+let server: Listening | undefined
+const aborts: AbortController[] = []
+afterEach(async () => {
+  for (const abort of aborts.splice(0)) abort.abort()
+  await server?.close()
+  server = undefined
+  vi.restoreAllMocks()
+})
+
+async function serve(app: Express): Promise<string> {
+  server = await listen(app)
+  return server.url
+}
+
+async function open(
+  url: string,
+  headers?: Record<string, string>
+): Promise<{ response: Response; reader: EventReader }> {
+  const abort = new AbortController()
+  aborts.push(abort)
+  const response = await fetch(url, { headers, signal: abort.signal })
+  return { response, reader: readEvents(response.body!) }
+}
+
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open }
+}
+
+describe('sse() for Express', () => {
+  it('keeps headers set by earlier middleware such as cors()', async () => {
+    const app = express()
+    app.use(cors({ origin: 'https://app.example', credentials: true }))
+    app.use(sse())
+    app.get('/events', async (_req, res) => {
+      res.setHeader('X-Request-Id', 'r-1')
+      await res.sse.send({ data: 'with cors' })
+    })
+    const url = await serve(app)
+    const { response, reader } = await open(`${url}/events`, { origin: 'https://app.example' })
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(response.headers.get('vary')).toBe('Origin')
+    expect(response.headers.get('x-request-id')).toBe('r-1')
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(await reader.event(0)).toMatchObject({ data: 'with cors' })
+  })
+
+  it('delivers events one by one behind compression()', async () => {
+    const proceed = latch()
+    const app = express()
+    app.use(compression())
+    app.use(sse())
+    app.get('/events', async (_req, res) => {
+      await res.sse.send({ data: 'first' })
+      await proceed.promise
+      await res.sse.send({ data: 'second' })
+    })
+    const url = await serve(app)
+    const { response, reader } = await open(`${url}/events`, { 'accept-encoding': 'gzip' })
+    expect(response.headers.get('content-encoding')).toBe('gzip')
+    expect(await reader.event(0)).toMatchObject({ data: 'first' })
+    expect(reader.events).toHaveLength(1)
+    proceed.open()
+    expect(await reader.event(1)).toMatchObject({ data: 'second' })
+  })
+
+  it('keeps the stream open after the handler returns, for a producer to use', async () => {
+    const app = express()
+    app.use(sse())
+    app.get('/events', (_req, res) => {
+      res.sse.init()
+      const stream: SseStream = res.sse
+      setTimeout(() => void stream.send({ data: 'from a producer' }), 20)
+    })
+    const url = await serve(app)
+    const { reader } = await open(`${url}/events`)
+    expect(await reader.event(0)).toMatchObject({ data: 'from a producer' })
+  })
+
+  it('passes an error thrown after init to Express, which closes the connection', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const failure = new Error('failed mid-stream')
+    let stream: SseStream | undefined
+    const app = express()
+    app.set('env', 'development')
+    app.use(sse())
+    app.get('/events', async (_req, res) => {
+      stream = res.sse
+      await res.sse.send({ data: 'before' })
+      throw failure
+    })
+    app.get('/next', (_req, res) => {
+      res.send('still serving')
+    })
+    const url = await serve(app)
+    const { reader } = await open(`${url}/events`)
+    expect(await reader.event(0)).toMatchObject({ data: 'before' })
+    await reader.ended
+    await waitFor(() => logged.mock.calls.length > 0, 5000, "Express's error log")
+    expect(logged.mock.calls).toEqual([[failure]])
+    expect(stream?.clientDisconnected).toBe(true)
+    await request(url).get('/next').expect(200, 'still serving')
+  })
+
+  it('lets an error handler see res.headersSent and end the stream itself', async () => {
+    const failure = new Error('failed mid-stream')
+    const app = express()
+    app.use(sse())
+    app.get('/events', async (_req, res) => {
+      await res.sse.send({ data: 'before' })
+      throw failure
+    })
+    const handled: unknown[] = []
+    const onError: ErrorRequestHandler = (error, _req, res, next) => {
+      if (!res.headersSent) {
+        next(error)
+        return
+      }
+      handled.push(error)
+      void res.sse.send({ event: 'error', data: 'the server failed' })
+      res.sse.close()
+    }
+    app.use(onError)
+    const url = await serve(app)
+    const response = await fetch(`${url}/events`)
+    expect(await response.text()).toBe('data: before\n\nevent: error\ndata: the server failed\n\n')
+    expect(handled).toEqual([failure])
+  })
+
+  it('gives res.sse to handlers of a mounted sub-app', async () => {
+    const api = express()
+    api.get('/events', async (_req, res) => {
+      await res.sse.send({ data: 'from the sub-app' })
+    })
+    const app = express()
+    app.use(sse())
+    app.use('/api', api)
+    const url = await serve(app)
+    const { reader } = await open(`${url}/api/events`)
+    expect(await reader.event(0)).toMatchObject({ data: 'from the sub-app' })
+  })
+
+  it('leaves res.sse undefined on routes without the middleware', async () => {
+    const app = express()
+    app.get('/events', sse(), async (_req, res) => {
+      await res.sse.send({ data: 'mounted here' })
+    })
+    app.get('/other', (_req, res) => {
+      res.json({ sse: typeof (res.sse as SseStream | undefined) })
+    })
+    const url = await serve(app)
+    const { reader } = await open(`${url}/events`)
+    expect(await reader.event(0)).toMatchObject({ data: 'mounted here' })
+    await request(url).get('/other').expect(200, { sse: 'undefined' })
+  })
+
+  it('lets init() override the middleware options', async () => {
+    const app = express()
+    app.use(sse({ retry: 1000, headers: { 'X-Stream': 'default' } }))
+    app.get('/events', async (_req, res) => {
+      await res.sse.init({ retry: 2500 }).send({ data: 'x' })
+    })
+    const url = await serve(app)
+    const { response, reader } = await open(`${url}/events`)
+    await reader.event(0)
+    expect(reader.retries).toEqual([2500])
+    expect(response.headers.get('x-stream')).toBe('default')
+  })
+
+  it('rejects invalid options with a TypeError naming the option', () => {
+    expect(() => sse({ heartbeat: -1 })).toThrow(TypeError)
+    expect(() => sse({ heartbeat: -1 })).toThrow(/"heartbeat"/)
+    expect(() => sse({ headers: { 'X-Bad': 'a\r\nb' } })).toThrow(/X-Bad/)
+  })
+
+  it('works with Express 4', async () => {
+    const app = express4()
+    app.use(sse())
+    const api = express4.Router()
+    api.get('/events', (_req, res) => {
+      void res.sse.send({ event: 'v4', data: 'hello' })
+    })
+    app.use('/api', api)
+    const url = await serve(app)
+    const { response, reader } = await open(`${url}/api/events`)
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(await reader.event(0)).toMatchObject({ event: 'v4', data: 'hello' })
+  })
+})

@@ -1,0 +1,223 @@
+import { createAdaptorServer } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+import { compress } from 'hono/compress'
+import { cors } from 'hono/cors'
+import type http from 'node:http'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
+import { readEvents } from '../../../test/helpers/read-events.js'
+import { sse, type SseStream } from './index.js'
+
+let server: Listening | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+  vi.restoreAllMocks()
+})
+
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open }
+}
+
+describe('sse() for Hono on the web-standard path', () => {
+  it('serves the API example', async () => {
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.var.sse.stream(async (stream) => {
+        await stream.send({ data: 'hi' })
+      })
+    )
+    const response = await app.request('/events')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(response.headers.get('cache-control')).toBe('no-cache')
+    expect(response.headers.get('x-accel-buffering')).toBe('no')
+    expect(response.headers.get('connection')).toBeNull()
+    expect(await response.text()).toBe('data: hi\n\n')
+  })
+
+  it('returns the response at once and streams while the callback runs', async () => {
+    const proceed = latch()
+    let settled = false
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.get('sse').stream(async (stream) => {
+        await stream.send({ event: 'first', data: 'one' })
+        await proceed.promise
+        await stream.send({ data: 'two' })
+        settled = true
+      })
+    )
+    const reader = readEvents((await app.request('/events')).body!)
+    expect(await reader.event(0)).toMatchObject({ event: 'first', data: 'one' })
+    expect(settled).toBe(false)
+    proceed.open()
+    await reader.ended
+    expect(reader.events.map((event) => event.data)).toEqual(['one', 'two'])
+  })
+
+  it('serves app.fetch and passes on the Last-Event-ID', async () => {
+    const app = new Hono()
+    app.use(sse({ retry: 1000 }))
+    app.get('/events', (c) =>
+      c.var.sse.stream((stream) => stream.send({ data: stream.lastEventId ?? 'none' }))
+    )
+    const resumed = await app.fetch(
+      new Request('http://localhost/events', { headers: { 'Last-Event-ID': 'e-9' } })
+    )
+    expect(await resumed.text()).toBe('retry: 1000\n\ndata: e-9\n\n')
+    const fresh = await app.fetch(new Request('http://localhost/events'))
+    expect(await fresh.text()).toBe('retry: 1000\n\ndata: none\n\n')
+  })
+
+  it('keeps headers set by c.header() and by middleware such as cors()', async () => {
+    const app = new Hono()
+    app.use(cors({ origin: 'https://app.example' }))
+    app.use(sse())
+    app.get('/events', (c) => {
+      c.header('X-Request-Id', 'r-1')
+      c.header('Content-Type', 'text/plain')
+      return c.var.sse.stream((stream) => stream.send({ data: 'x' }))
+    })
+    const response = await app.request('/events', { headers: { Origin: 'https://app.example' } })
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(response.headers.get('x-request-id')).toBe('r-1')
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(await response.text()).toBe('data: x\n\n')
+  })
+
+  it('is left uncompressed, event by event, by compress()', async () => {
+    const proceed = latch()
+    const app = new Hono()
+    app.use(compress({ threshold: 0 }))
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.var.sse.stream(async (stream) => {
+        await stream.send({ data: 'first' })
+        await proceed.promise
+      })
+    )
+    const response = await app.request('/events', { headers: { 'Accept-Encoding': 'gzip' } })
+    expect(response.headers.get('content-encoding')).toBeNull()
+    const reader = readEvents(response.body!)
+    expect(await reader.event(0)).toMatchObject({ data: 'first' })
+    proceed.open()
+    await reader.ended
+  })
+
+  it('reports an error thrown by the callback to onError and closes the stream', async () => {
+    const failure = new Error('callback failed')
+    const reported: { error: unknown; path: string }[] = []
+    const app = new Hono()
+    app.use(sse({ onError: (error, c: Context) => reported.push({ error, path: c.req.path }) }))
+    app.get('/events', (c) =>
+      c.var.sse.stream(async (stream) => {
+        await stream.send({ data: 'before' })
+        throw failure
+      })
+    )
+    const response = await app.request('/events')
+    expect(await response.text()).toBe('data: before\n\n')
+    expect(reported).toEqual([{ error: failure, path: '/events' }])
+  })
+
+  it('logs a callback error with console.error by default', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const failure = new Error('callback failed')
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.var.sse.stream(() => {
+        throw failure
+      })
+    )
+    expect(await (await app.request('/events')).text()).toBe('')
+    expect(logged.mock.calls).toEqual([[failure]])
+  })
+
+  it('aborts the signal when the reader cancels the body', async () => {
+    let stream: SseStream | undefined
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.var.sse.stream(async (opened) => {
+        stream = opened
+        await opened.send({ data: 'x' })
+        await new Promise((resolve) => opened.signal.addEventListener('abort', resolve))
+      })
+    )
+    const reader = readEvents((await app.request('/events')).body!)
+    await reader.event(0)
+    expect(stream?.signal.aborted).toBe(false)
+    await reader.cancel()
+    expect(stream?.signal.aborted).toBe(true)
+    expect(await stream?.send({ data: 'late' })).toEqual({ clientDisconnected: true })
+  })
+
+  it('applies stream() options over the middleware options', async () => {
+    const app = new Hono()
+    app.use(sse({ retry: 1000, headers: { 'X-Stream': 'default' } }))
+    app.get('/events', (c) =>
+      c.var.sse.stream((stream) => stream.send({ data: 'x' }), {
+        retry: 2500,
+        headers: { 'X-Override': 'yes' },
+      })
+    )
+    const response = await app.request('/events')
+    expect(response.headers.get('x-stream')).toBe('default')
+    expect(response.headers.get('x-override')).toBe('yes')
+    expect(await response.text()).toBe('retry: 2500\n\ndata: x\n\n')
+  })
+
+  it('works when mounted on one route', async () => {
+    const app = new Hono()
+    app.get('/events', sse(), (c) => c.var.sse.stream((stream) => stream.send({ data: 'x' })))
+    app.get('/other', (c) => c.json({ sse: typeof c.get('sse') }))
+    expect(await (await app.request('/events')).text()).toBe('data: x\n\n')
+    expect(await (await app.request('/other')).json()).toEqual({ sse: 'undefined' })
+  })
+
+  it('rejects bad arguments with a TypeError naming them', async () => {
+    expect(() => sse({ heartbeat: -1 })).toThrow(/"heartbeat"/)
+    expect(() => sse({ onError: 'log' as unknown as () => void })).toThrow(/"onError"/)
+    const app = new Hono()
+    app.use(sse())
+    app.onError((error, c) => c.text(`${error.name}: ${error.message}`, 500))
+    app.get('/no-callback', (c) => c.var.sse.stream(undefined as unknown as () => void))
+    app.get('/bad-option', (c) => c.var.sse.stream(() => undefined, { retry: -5 }))
+    expect(await (await app.request('/no-callback')).text()).toMatch(/^TypeError: .*"callback"/)
+    expect(await (await app.request('/bad-option')).text()).toMatch(/^TypeError: .*"retry"/)
+  })
+})
+
+describe('sse() for Hono on @hono/node-server', () => {
+  async function serve(app: Hono): Promise<string> {
+    server = await listen(createAdaptorServer({ fetch: app.fetch }) as http.Server)
+    return server.url
+  }
+
+  it('aborts the callback signal when the client disconnects', async () => {
+    let stream: SseStream | undefined
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.var.sse.stream(async (opened) => {
+        stream = opened
+        await opened.send({ data: 'x' })
+        await new Promise((resolve) => opened.signal.addEventListener('abort', resolve))
+      })
+    )
+    const url = await serve(app)
+    const abort = new AbortController()
+    const reader = readEvents((await fetch(`${url}/events`, { signal: abort.signal })).body!)
+    await reader.event(0)
+    expect(stream?.signal.aborted).toBe(false)
+    abort.abort()
+    await waitFor(() => stream?.signal.aborted, 5000, 'the stream signal to abort')
+    expect(stream?.clientDisconnected).toBe(true)
+  })
+})

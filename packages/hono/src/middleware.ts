@@ -1,0 +1,118 @@
+import {
+  createSseStream,
+  createWebSink,
+  resolveStreamOptions,
+  type ResolvedStreamOptions,
+  type SseStream,
+  type SseStreamOptions,
+} from '@ssekit/core'
+import type { Context, MiddlewareHandler } from 'hono'
+
+/** Options of Hono's {@link sse} middleware. */
+export interface SseMiddlewareOptions extends SseStreamOptions {
+  /**
+   * Receives an error thrown by a `c.var.sse.stream` callback; the stream is closed after.
+   * @defaultValue `console.error`
+   */
+  onError?: (error: unknown, c: Context) => void
+}
+
+/** `c.var.sse`: answers the request with an event stream. */
+export interface SseResponder {
+  /**
+   * Answers with an event stream: returns the `Response` at once and runs `callback` while
+   * it streams. The stream closes when the callback settles; an error it throws goes to the
+   * middleware's `onError`.
+   *
+   * @param callback - Writes the events; its `stream.signal` aborts when the client leaves.
+   * @param options - Overrides of the middleware's options for this stream.
+   * @returns The response to return from the route.
+   * @throws TypeError for a callback that is not a function or an invalid option.
+   */
+  stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response
+}
+
+/** The variables the middleware sets, for apps typed with `new Hono<{ Variables: … }>()`. */
+export interface SseVariables {
+  sse: SseResponder
+}
+
+interface Config {
+  readonly options: ResolvedStreamOptions
+  readonly onError: (error: unknown, c: Context) => void
+}
+
+class Responder implements SseResponder {
+  readonly #c: Context
+  readonly #config: Config
+
+  constructor(c: Context, config: Config) {
+    this.#c = c
+    this.#config = config
+  }
+
+  stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response {
+    if (typeof callback !== 'function') {
+      throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
+    }
+    const c = this.#c
+    const sink = createWebSink(c.req.header('last-event-id'))
+    const stream = createSseStream(sink, resolveStreamOptions(options, this.#config.options))
+    stream.init()
+    run(callback, stream, c, this.#config.onError).catch(console.error)
+    // Hono's own builder, so headers set earlier with `c.header()` are kept.
+    return c.body(sink.body, 200, sink.headers)
+  }
+}
+
+async function run(
+  callback: (stream: SseStream) => unknown,
+  stream: SseStream,
+  c: Context,
+  onError: Config['onError']
+): Promise<void> {
+  try {
+    await callback(stream)
+  } catch (error) {
+    onError(error, c)
+  } finally {
+    stream.close()
+  }
+}
+
+/**
+ * Hono middleware that sets `c.var.sse` (also `c.get('sse')`), whose `stream(callback)`
+ * answers with an event stream. Works on every runtime Hono runs on; mount it app-wide with
+ * `app.use(sse())` or on single routes.
+ *
+ * @param options - Defaults for every stream, and `onError`.
+ * @returns The middleware.
+ * @throws TypeError naming the first invalid option.
+ *
+ * @example
+ * ```ts
+ * app.use(sse())
+ * app.get('/events', (c) =>
+ *   c.var.sse.stream(async (stream) => {
+ *     await stream.send({ data: 'hi' })
+ *   })
+ * )
+ * ```
+ */
+export function sse(
+  options?: SseMiddlewareOptions
+): MiddlewareHandler<{ Variables: SseVariables }> {
+  const onError = options?.onError ?? defaultOnError
+  if (typeof onError !== 'function') {
+    throw new TypeError('The option "onError" must be a function (error, c) => void.')
+  }
+  const config: Config = { options: resolveStreamOptions(options), onError }
+  return function sseMiddleware(c, next) {
+    c.set('sse', new Responder(c, config))
+    return next()
+  }
+}
+
+function defaultOnError(error: unknown): void {
+  console.error(error)
+}

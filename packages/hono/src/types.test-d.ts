@@ -1,0 +1,33 @@
+import { Hono } from 'hono'
+import { describe, expectTypeOf, it } from 'vitest'
+import { sse, type SseResponder, type SseStream, type SseVariables } from './index.js'
+
+describe('c.var.sse', () => {
+  it('is typed in an unchained app through ContextVariableMap', () => {
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) => {
+      expectTypeOf(c.var.sse).toEqualTypeOf<SseResponder>()
+      expectTypeOf(c.get('sse')).toEqualTypeOf<SseResponder>()
+      return c.var.sse.stream((stream) => {
+        expectTypeOf(stream).toEqualTypeOf<SseStream>()
+      })
+    })
+  })
+
+  it('is typed in chained apps and apps declaring SseVariables', () => {
+    new Hono().use(sse()).get('/events', (c) => {
+      expectTypeOf(c.var.sse).toEqualTypeOf<SseResponder>()
+      return c.var.sse.stream(async () => {})
+    })
+    new Hono<{ Variables: SseVariables & { user: string } }>().get('/events', (c) => {
+      expectTypeOf(c.get('sse')).toEqualTypeOf<SseResponder>()
+      expectTypeOf(c.var.user).toEqualTypeOf<string>()
+      return c.text('ok')
+    })
+  })
+
+  it('returns a Response from stream()', () => {
+    expectTypeOf<SseResponder['stream']>().returns.toEqualTypeOf<Response>()
+  })
+})

@@ -1,0 +1,52 @@
+import { lazyNodeStreams, resolveStreamOptions, type SseStreamOptions } from '@ssekit/core'
+import type { Context, Middleware } from 'koa'
+
+const streams = lazyNodeStreams<Context>({
+  property: 'sse',
+  // Koa creates each `ctx` from `app.context`, the place it documents for extending `ctx`.
+  prototypeOf: (ctx) => ctx.app.context,
+  request: (ctx) => ctx.req,
+  response: (ctx) => ctx.res,
+  // Koa writes `ctx.body` only once the middleware chain resolves; the stream writes to
+  // `ctx.res` as the handler runs, so Koa must leave the response alone.
+  onOpen: (ctx) => {
+    ctx.respond = false
+  },
+})
+
+/**
+ * Koa middleware that gives handlers `ctx.sse`, the {@link SseStream} of the request.
+ * The stream is created when a handler first reads `ctx.sse`; requests that never do get
+ * Koa's ordinary response. Once started, the stream answers instead of Koa, so events reach
+ * the client while the handler is still awaiting, and it stays open after the handler
+ * returns, until `ctx.sse.close()` or the client leaves. Mount it app-wide with
+ * `app.use(sse())` or on single routes.
+ *
+ * An error thrown downstream after the stream started ends the stream and goes on to Koa,
+ * which reports it through `app.on('error')`.
+ *
+ * @param options - Defaults for every stream of this middleware; `ctx.sse.init(options)`
+ * overrides them per stream.
+ * @returns The middleware.
+ * @throws TypeError naming the first invalid option.
+ *
+ * @example
+ * ```ts
+ * app.use(sse())
+ * router.get('/events', async (ctx) => {
+ *   await ctx.sse.send({ data: 'hi' })
+ * })
+ * ```
+ */
+export function sse(options?: SseStreamOptions): Middleware {
+  const resolved = resolveStreamOptions(options)
+  return async function sseMiddleware(ctx, next) {
+    streams.enable(ctx, resolved)
+    try {
+      await next()
+    } catch (error) {
+      streams.created(ctx)?.close()
+      throw error
+    }
+  }
+}

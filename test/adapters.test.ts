@@ -1,0 +1,254 @@
+import { EventSource } from 'eventsource'
+import request from 'supertest'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as core from '@ssekit/core'
+import * as expressAdapter from '@ssekit/express'
+import * as honoAdapter from '@ssekit/hono'
+import * as koaAdapter from '@ssekit/koa'
+import type { SendResult, SseStream } from '@ssekit/core'
+import {
+  adapterApps,
+  type AdapterApp,
+  type App,
+  type AppSetup,
+  type Route,
+} from './helpers/apps.js'
+import { waitFor } from './helpers/listen.js'
+import { readEvents, type EventReader } from './helpers/read-events.js'
+
+/** A promise the test settles by hand, to hold a route at a known point. */
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open }
+}
+
+/** Resolves when the stream ends: the client left or the stream was closed. */
+function ended(stream: SseStream): Promise<void> {
+  if (stream.signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    stream.signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+}
+
+interface Client {
+  readonly response: Response
+  readonly reader: EventReader
+  /** The client goes away. */
+  leave: () => Promise<void>
+}
+
+async function connect(url: string, headers?: Record<string, string>): Promise<Client> {
+  const abort = new AbortController()
+  const response = await fetch(url, { headers, signal: abort.signal })
+  const reader = readEvents(response.body!)
+  return {
+    response,
+    reader,
+    leave: async () => {
+      abort.abort()
+      await reader.ended
+    },
+  }
+}
+
+describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
+  let app: App | undefined
+  const clients: Client[] = []
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.leave()))
+    await app?.close()
+    app = undefined
+  })
+
+  async function serve(route: Route, setup?: AppSetup): Promise<App> {
+    app = await adapter.serve(route, setup)
+    return app
+  }
+
+  async function open(url: string, headers?: Record<string, string>): Promise<Client> {
+    const client = await connect(url, headers)
+    clients.push(client)
+    return client
+  }
+
+  it('sends the SSE headers before the first event', async () => {
+    const first = latch()
+    const { events } = await serve(async (stream) => {
+      stream.init()
+      await first.promise
+      await stream.send({ event: 'first', data: 'after the headers' })
+      await ended(stream)
+    })
+    const { response, reader } = await open(events)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(response.headers.get('cache-control')).toBe('no-cache')
+    expect(response.headers.get('x-accel-buffering')).toBe('no')
+    expect(response.headers.get('connection')).toBe('keep-alive')
+    expect(response.headers.get('content-length')).toBeNull()
+    expect(reader.raw()).toBe('')
+    first.open()
+    expect(await reader.event(0)).toMatchObject({ event: 'first', data: 'after the headers' })
+  })
+
+  it('delivers typed events, multi-line and JSON data and ids to an EventSource', async () => {
+    const lastIds: (string | undefined)[] = []
+    const { events } = await serve(
+      async (stream) => {
+        lastIds.push(stream.lastEventId)
+        if (stream.lastEventId === undefined) {
+          await stream.send({ event: 'greeting', id: 'g-1', data: 'hello' })
+          await stream.send({ data: 'line one\nline two\r\nline three' })
+          await stream.send({ event: 'json', id: 'j-2', data: { n: 2, text: 'a\nb', list: [1] } })
+          await stream.send({ event: 'empty' })
+          // The client reconnects, sending the last id it received.
+          stream.close()
+          return
+        }
+        await stream.send({ event: 'resumed', data: stream.lastEventId })
+        await ended(stream)
+      },
+      { options: { retry: 20 } }
+    )
+    const source = new EventSource(events)
+    try {
+      const received: { type: string; data: string; lastEventId: string }[] = []
+      const record = (event: MessageEvent): void => {
+        received.push({
+          type: event.type,
+          data: event.data as string,
+          lastEventId: event.lastEventId,
+        })
+      }
+      for (const type of ['greeting', 'message', 'json', 'empty', 'resumed']) {
+        source.addEventListener(type, record)
+      }
+      await waitFor(() => received.length === 5, 5000, 'five events')
+      expect(received).toEqual([
+        { type: 'greeting', data: 'hello', lastEventId: 'g-1' },
+        { type: 'message', data: 'line one\nline two\nline three', lastEventId: '' },
+        { type: 'json', data: '{"n":2,"text":"a\\nb","list":[1]}', lastEventId: 'j-2' },
+        { type: 'empty', data: '', lastEventId: '' },
+        { type: 'resumed', data: 'j-2', lastEventId: '' },
+      ])
+      expect(lastIds).toEqual([undefined, 'j-2'])
+    } finally {
+      source.close()
+    }
+  })
+
+  it('resolves send after the client left with clientDisconnected and aborts the signal', async () => {
+    const results: SendResult[] = []
+    let streamSignal: AbortSignal | undefined
+    const { events } = await serve(async (stream) => {
+      streamSignal = stream.signal
+      await stream.send({ data: 'before' })
+      await ended(stream)
+      results.push(await stream.send({ data: 'after' }), await stream.comment('after'))
+    })
+    const client = await open(events)
+    await client.reader.event(0)
+    await client.leave()
+    await waitFor(() => results.length === 2, 5000, 'the sends after the disconnect')
+    expect(results).toEqual([{ clientDisconnected: true }, { clientDisconnected: true }])
+    expect((streamSignal?.reason as DOMException).name).toBe('AbortError')
+  })
+
+  it('sends heartbeat comments on an idle stream', async () => {
+    const { events } = await serve(
+      async (stream) => {
+        stream.init()
+        await ended(stream)
+      },
+      { options: { heartbeat: 40 } }
+    )
+    const { reader } = await open(events)
+    expect(await reader.comment(2, 3000)).toEqual(['', ''])
+    expect(reader.events).toEqual([])
+  })
+
+  it('delivers events while the handler is still awaiting', async () => {
+    const proceed = latch()
+    let handlerDone = false
+    const { events } = await serve(async (stream) => {
+      await stream.send({ data: 'one' })
+      await proceed.promise
+      await stream.send({ data: 'two' })
+      handlerDone = true
+      await ended(stream)
+    })
+    const { reader } = await open(events)
+    expect(await reader.event(0)).toMatchObject({ data: 'one' })
+    expect(handlerDone).toBe(false)
+    proceed.open()
+    expect(await reader.event(1)).toMatchObject({ data: 'two' })
+  })
+
+  it('ends the stream and reports an error thrown after init', async () => {
+    let streamSignal: AbortSignal | undefined
+    const failure = new Error('the route failed after init')
+    const served = await serve(async (stream) => {
+      streamSignal = stream.signal
+      await stream.send({ data: 'before the error' })
+      throw failure
+    })
+    const { reader } = await open(served.events)
+    expect(await reader.event(0)).toMatchObject({ data: 'before the error' })
+    await reader.ended
+    await waitFor(() => served.errors.length > 0, 5000, 'the error report')
+    expect(served.errors).toEqual([failure])
+    expect(streamSignal?.aborted).toBe(true)
+    expect(reader.events).toHaveLength(1)
+    // The server is still healthy.
+    await request(served.url).get('/plain').expect(200, { plain: true })
+  })
+
+  it('works when mounted on the route only', async () => {
+    const { events, plain } = await serve(
+      async (stream) => {
+        await stream.send({ data: 'route-level' })
+        await ended(stream)
+      },
+      { mount: 'route' }
+    )
+    const { reader } = await open(events)
+    expect(await reader.event(0)).toMatchObject({ data: 'route-level' })
+    const response = await fetch(plain)
+    expect(await response.json()).toEqual({ plain: true })
+  })
+
+  it('leaves requests that never read the stream as the framework answers them', async () => {
+    const served = await serve(() => undefined)
+    const response = await request(served.url).get('/plain').expect(200, { plain: true })
+    expect(response.headers['content-type']).toMatch(/^application\/json/)
+    expect(response.headers['cache-control']).toBeUndefined()
+    expect(response.headers['x-accel-buffering']).toBeUndefined()
+  })
+
+  it('closes the response with close()', async () => {
+    const { events } = await serve(async (stream) => {
+      await stream.send({ data: 'last' })
+      stream.close()
+      expect(await stream.send({ data: 'late' })).toEqual({ clientDisconnected: true })
+    })
+    const { reader } = await open(events)
+    await reader.ended
+    expect(reader.events.map((event) => event.data)).toEqual(['last'])
+  })
+})
+
+describe('every adapter', () => {
+  it('re-exports the same core API', () => {
+    const names = (module: object): string[] =>
+      Object.keys(module)
+        .filter((name) => name !== 'sse')
+        .sort()
+    const fromExpress = names(expressAdapter)
+    expect(names(koaAdapter)).toEqual(fromExpress)
+    expect(names(honoAdapter)).toEqual(fromExpress)
+    for (const name of fromExpress) {
+      expect(core).toHaveProperty(name, (expressAdapter as Record<string, unknown>)[name])
+    }
+  })
+})

@@ -1,0 +1,116 @@
+import { createAdaptorServer } from '@hono/node-server'
+import Router from '@koa/router'
+import { sse as expressSse } from '@ssekit/express'
+import { sse as honoSse } from '@ssekit/hono'
+import { sse as koaSse } from '@ssekit/koa'
+import type { SseStream, SseStreamOptions } from '@ssekit/core'
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
+import { Hono, type Handler } from 'hono'
+import Koa from 'koa'
+import type http from 'node:http'
+import { listen, type Listening } from './listen.js'
+
+/** What a route does with the request's stream: the same code behind every adapter. */
+export type Route = (stream: SseStream) => unknown
+
+/** How a test app is set up. */
+export interface AppSetup {
+  /** Options of the `sse()` middleware. */
+  options?: SseStreamOptions
+  /** Mount the middleware app-wide (default) or on the `/events` route only. */
+  mount?: 'app' | 'route'
+}
+
+/** A test app listening on 127.0.0.1. */
+export interface App extends Listening {
+  /** `GET /events`: the route, given the request's stream. */
+  readonly events: string
+  /** `GET /plain`: JSON `{ "plain": true }`, behind the middleware, never reading the stream. */
+  readonly plain: string
+  /**
+   * Errors that reached the framework's error reporting: an Express error handler, Koa's
+   * `app.on('error')`, the Hono middleware's `onError`.
+   */
+  readonly errors: unknown[]
+}
+
+/** Builds an app around one adapter. */
+export interface AdapterApp {
+  readonly name: 'express' | 'koa' | 'hono'
+  serve(route: Route, setup?: AppSetup): Promise<App>
+}
+
+async function start(handler: http.RequestListener | http.Server, errors: unknown[]): Promise<App> {
+  const server = await listen(handler)
+  return { ...server, errors, events: `${server.url}/events`, plain: `${server.url}/plain` }
+}
+
+export const expressApp: AdapterApp = {
+  name: 'express',
+  serve(route, { options, mount = 'app' } = {}) {
+    const errors: unknown[] = []
+    const app = express()
+    // Express's final handler logs errors outside the test environment.
+    app.set('env', 'test')
+    const middleware = expressSse(options)
+    const handler: RequestHandler = async (_req, res) => {
+      await route(res.sse)
+    }
+    if (mount === 'app') app.use(middleware).get('/events', handler)
+    else app.get('/events', middleware, handler)
+    app.get('/plain', (_req, res) => {
+      res.json({ plain: true })
+    })
+    const recordError: ErrorRequestHandler = (error, _req, _res, next) => {
+      errors.push(error)
+      next(error)
+    }
+    app.use(recordError)
+    return start(app, errors)
+  },
+}
+
+export const koaApp: AdapterApp = {
+  name: 'koa',
+  serve(route, { options, mount = 'app' } = {}) {
+    const errors: unknown[] = []
+    const app = new Koa()
+    app.on('error', (error: unknown) => errors.push(error))
+    const middleware = koaSse(options)
+    const router = new Router()
+    const handler: Koa.Middleware = async (ctx) => {
+      await route(ctx.sse)
+    }
+    if (mount === 'app') {
+      app.use(middleware)
+      router.get('/events', handler)
+    } else {
+      router.get('/events', middleware, handler)
+    }
+    router.get('/plain', (ctx) => {
+      ctx.body = { plain: true }
+    })
+    app.use(router.routes())
+    const handle = app.callback()
+    return start((req, res) => {
+      void handle(req, res)
+    }, errors)
+  },
+}
+
+export const honoApp: AdapterApp = {
+  name: 'hono',
+  serve(route, { options, mount = 'app' } = {}) {
+    const errors: unknown[] = []
+    const app = new Hono()
+    const middleware = honoSse({ ...options, onError: (error) => errors.push(error) })
+    const handler: Handler = (c) => c.var.sse.stream((stream) => route(stream))
+    if (mount === 'app') app.use(middleware).get('/events', handler)
+    else app.get('/events', middleware, handler)
+    app.get('/plain', (c) => c.json({ plain: true }))
+    return start(createAdaptorServer({ fetch: app.fetch }) as http.Server, errors)
+  },
+}
+
+/** Every adapter, for `describe.each`. */
+export const adapterApps: readonly AdapterApp[] = [expressApp, koaApp, honoApp]
