@@ -84,7 +84,7 @@ export const DEFAULT_HEARTBEAT_MS = 15_000
  * (it waits at the socket's 16 KiB high-water mark) and small enough that a thousand stuck
  * clients hold at most 256 MiB.
  */
-export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024
+export const DEFAULT_MAX_BUFFERED_BYTES: number = 256 * 1024
 
 /** Default milliseconds a send may wait for a stuck client. */
 export const DEFAULT_SEND_TIMEOUT_MS = 30_000
