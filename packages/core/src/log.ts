@@ -118,32 +118,38 @@ export function redactHeaders(headers: Headers): Record<string, string> {
 }
 
 /**
- * Formats a URL for logs and error messages: user info and the values of query parameters
- * that look like credentials become `[redacted]`; the fragment (never sent) is dropped.
+ * Decodes a percent-encoded URL component, leaving a malformed one as it is.
+ *
+ * @param text - The encoded text.
+ * @returns The decoded text.
+ */
+export function decodeComponent(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+/**
+ * Formats a URL for logs and error messages: the values of query parameters that look like
+ * credentials become `[redacted]`, and the fragment (never sent) is dropped. Requests never
+ * hold user info: it is moved into an `Authorization` header first.
  *
  * @param url - The URL requested.
  * @returns The URL text without credentials.
  */
 export function redactUrl(url: URL): string {
-  const userInfo = url.username !== '' || url.password !== '' ? `${REDACTED}@` : ''
-  let search = ''
-  if (url.search !== '') {
-    search = url.search
-      .slice(1)
-      .split('&')
-      .map((pair) => {
-        const equals = pair.indexOf('=')
-        const rawName = equals === -1 ? pair : pair.slice(0, equals)
-        let name = rawName
-        try {
-          name = decodeURIComponent(rawName.replaceAll('+', ' '))
-        } catch {
-          // A malformed escape is judged by its raw text.
-        }
-        return equals !== -1 && isCredentialName(name) ? `${rawName}=${REDACTED}` : pair
-      })
-      .join('&')
-    search = `?${search}`
-  }
-  return `${url.protocol}//${userInfo}${url.host}${url.pathname}${search}`
+  if (url.search === '') return `${url.origin}${url.pathname}`
+  const search = url.search
+    .slice(1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=')
+      if (equals === -1) return pair
+      const name = decodeComponent(pair.slice(0, equals).replaceAll('+', ' '))
+      return isCredentialName(name) ? `${pair.slice(0, equals)}=${REDACTED}` : pair
+    })
+    .join('&')
+  return `${url.origin}${url.pathname}?${search}`
 }

@@ -1,6 +1,6 @@
 import { describe } from './format.js'
 import { checkHeaderValue, checkToken } from './headers.js'
-import { pickLogger, redactUrl, type SseLogger } from './log.js'
+import { decodeComponent, pickLogger, redactUrl, type SseLogger } from './log.js'
 
 /** One event received from an upstream event stream. */
 export interface UpstreamEvent {
@@ -127,7 +127,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_EVENTS = 100_000
 
 /** Default cap on one upstream event's size, in characters. */
-export const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+export const DEFAULT_MAX_EVENT_SIZE: number = 16 * 1024 * 1024
 
 /** Node's largest timer delay; longer ones silently become 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -178,6 +178,12 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
   const method = checkMethod(options.method)
   const headers = checkHeaders(options.headers)
   if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
+  if (url.username !== '' || url.password !== '') {
+    // fetch refuses credentials in the URL; send them the way curl and node:http do.
+    if (!headers.has('authorization')) headers.set('authorization', basicAuth(url))
+    url.username = ''
+    url.password = ''
+  }
   const { body, json, streamed } = checkBody(options.body, method)
   const mediaType =
     options.bodyMediaType === undefined
@@ -232,6 +238,14 @@ function checkUrl(value: unknown): URL {
   return url
 }
 
+/** The `Authorization: Basic` value for the user info of a URL (RFC 7617, UTF-8). */
+function basicAuth(url: URL): string {
+  const userPass = `${decodeComponent(url.username)}:${decodeComponent(url.password)}`
+  let binary = ''
+  for (const byte of new TextEncoder().encode(userPass)) binary += String.fromCharCode(byte)
+  return `Basic ${btoa(binary)}`
+}
+
 function checkMethod(value: unknown): string {
   if (value === undefined) return 'GET'
   const method = checkToken(value, 'The option "method"')
@@ -245,7 +259,8 @@ function checkHeaders(value: unknown): Headers {
   const headers = new Headers()
   if (value === undefined) return headers
   const add = (name: unknown, headerValue: unknown): void => {
-    checkToken(name, `The header name ${describe(name)} in "headers"`)
+    const label = typeof name === 'string' ? JSON.stringify(name) : describe(name)
+    checkToken(name, `The header name ${label} in "headers"`)
     // Checked here rather than by `Headers`, which silently trims a trailing CR or LF.
     headers.append(name as string, checkHeaderValue(headerValue, `The header "${String(name)}"`))
   }

@@ -128,6 +128,19 @@ describe('what the upstream receives', () => {
     expect(received.text).toBe('<q>hi</q>')
   })
 
+  it('sends user info from the URL as Basic authorization, not in the URL', async () => {
+    const { url, call } = await serve(oneEvent)
+    const target = new URL(`${url}/private`)
+    target.username = 'ada'
+    target.password = 'pä ss:1'
+    await sseRequest({ url: target })
+    const received = await call(0)
+    expect(received.path).toBe('/private')
+    expect(received.headers.authorization).toBe(
+      `Basic ${Buffer.from('ada:pä ss:1').toString('base64')}`
+    )
+  })
+
   it('goes through a custom fetch', async () => {
     const { url, call } = await serve(oneEvent)
     const seen: string[] = []

@@ -142,7 +142,8 @@ export class UpstreamCall {
     if (timedOut !== undefined) return timedOut
     if (error instanceof SseUpstreamError) return error
     const { safeUrl } = this.request
-    const detail = describeFailure(error)
+    // Some fetch errors quote the URL, query credentials included.
+    const detail = describeFailure(error).replaceAll(this.request.url.href, safeUrl)
     this.log?.('error', { type: 'network', message: detail })
     const during = contentType === undefined ? 'request to' : 'connection to'
     return new SseUpstreamError(`The ${during} the upstream ${safeUrl} failed: ${detail}`, {
