@@ -5,7 +5,7 @@ import * as core from '@ssekit/core'
 import * as expressAdapter from '@ssekit/express'
 import * as honoAdapter from '@ssekit/hono'
 import * as koaAdapter from '@ssekit/koa'
-import type { SendResult, SseStream } from '@ssekit/core'
+import type { SendResult, SseRequestResult, SseStream } from '@ssekit/core'
 import {
   adapterApps,
   type AdapterApp,
@@ -15,6 +15,7 @@ import {
 } from './helpers/apps.js'
 import { waitFor } from './helpers/listen.js'
 import { readEvents, type EventReader } from './helpers/read-events.js'
+import { startUpstream, type Upstream } from './helpers/upstream.js'
 
 /** A promise the test settles by hand, to hold a route at a known point. */
 function latch(): { promise: Promise<void>; open: () => void } {
@@ -55,10 +56,12 @@ async function connect(url: string, headers?: Record<string, string>): Promise<C
 describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
   let app: App | undefined
   const clients: Client[] = []
+  const upstreams: Upstream[] = []
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.leave()))
     await app?.close()
     app = undefined
+    await Promise.all(upstreams.splice(0).map((upstream) => upstream.close()))
   })
 
   async function serve(route: Route, setup?: AppSetup): Promise<App> {
@@ -224,6 +227,62 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     expect(response.headers['content-type']).toMatch(/^application\/json/)
     expect(response.headers['cache-control']).toBeUndefined()
     expect(response.headers['x-accel-buffering']).toBeUndefined()
+  })
+
+  it('relays a local upstream live with request({ forward: true })', async () => {
+    const secondToken = latch()
+    const upstream = await startUpstream(async (call) => {
+      await call.send({ event: 'token', id: 'u-1', data: 'Hel' })
+      await secondToken.promise
+      await call.send({ event: 'token', id: 'u-2', data: 'lo' })
+      call.end()
+    })
+    upstreams.push(upstream)
+    const { events } = await serve(async (stream) => {
+      const result = await stream.request({
+        url: upstream.url,
+        method: 'POST',
+        headers: { Authorization: 'Bearer secret' },
+        body: { q: 'hi' },
+        forward: true,
+      })
+      await stream.send({ event: 'done', data: String(result.events.length) })
+      stream.close()
+    })
+    const { reader } = await open(events)
+    // The first token arrives while the upstream still holds the second.
+    expect(await reader.event(0)).toEqual({ event: 'token', id: 'u-1', data: 'Hel' })
+    secondToken.open()
+    expect(await reader.event(1)).toEqual({ event: 'token', id: 'u-2', data: 'lo' })
+    expect(await reader.event(2)).toMatchObject({ event: 'done', data: '2' })
+    await reader.ended
+    const call = await upstream.call(0)
+    expect(call.method).toBe('POST')
+    expect(call.headers.authorization).toBe('Bearer secret')
+    expect(call.headers['content-type']).toBe('application/json')
+    expect(JSON.parse(call.text)).toEqual({ q: 'hi' })
+  })
+
+  it('closes the upstream connection when the client leaves a forwarding stream', async () => {
+    const upstream = await startUpstream(async (call) => {
+      await call.send({ data: 'first' })
+      await call.closed
+    })
+    upstreams.push(upstream)
+    const results: SseRequestResult[] = []
+    const { events } = await serve(async (stream) => {
+      results.push(await stream.request({ url: upstream.url, forward: true }))
+    })
+    const client = await open(events)
+    await client.reader.event(0)
+    const call = await upstream.call(0)
+    expect(call.closedAt).toBeUndefined()
+    const left = performance.now()
+    await client.leave()
+    await waitFor(() => call.closedAt, 5000, 'the upstream connection to close')
+    expect(call.closedAt! - left).toBeLessThan(1000)
+    await waitFor(() => results.length === 1, 5000, 'request() to resolve')
+    expect(results[0]).toMatchObject({ clientDisconnected: true, events: [{ data: 'first' }] })
   })
 
   it('closes the response with close()', async () => {

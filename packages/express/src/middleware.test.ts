@@ -6,6 +6,7 @@ import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
 import { readEvents, type EventReader } from '../../../test/helpers/read-events.js'
+import { startUpstream } from '../../../test/helpers/upstream.js'
 import { sse, type SseStream } from './index.js'
 
 // Express 4, installed under an alias, to check the adapter against both majors.
@@ -42,6 +43,33 @@ function latch(): { promise: Promise<void>; open: () => void } {
 }
 
 describe('sse() for Express', () => {
+  it('serves the API example', async () => {
+    const upstream = await startUpstream(async (call) => {
+      await call.send({ event: 'token', data: 'Hel' })
+      await call.send({ event: 'token', data: 'lo' })
+      call.end()
+    })
+    const url = upstream.url
+    try {
+      const app = express()
+      app.use(sse({ heartbeat: 15000 }))
+      app.get('/events', async (req, res) => {
+        res.sse.init()
+        await res.sse.send({ event: 'tick', data: { n: 1 } })
+        await res.sse.request({ url, method: 'POST', body: { q: 'hi' }, forward: true })
+        res.sse.close()
+      })
+      const response = await fetch(`${await serve(app)}/events`)
+      expect(await response.text()).toBe(
+        'event: tick\ndata: {"n":1}\n\nevent: token\ndata: Hel\n\nevent: token\ndata: lo\n\n'
+      )
+      const call = await upstream.call(0)
+      expect([call.method, call.text]).toEqual(['POST', '{"q":"hi"}'])
+    } finally {
+      await upstream.close()
+    }
+  })
+
   it('keeps headers set by earlier middleware such as cors()', async () => {
     const app = express()
     app.use(cors({ origin: 'https://app.example', credentials: true }))
