@@ -43,7 +43,7 @@ export class EventConnection {
   #idleTimer: ReturnType<typeof setTimeout> | undefined
   #idleError: SseTimeoutError | undefined
   #reading = false
-  /** When the current read started or last received bytes (ms since the epoch). */
+  /** When the current read started (ms since the epoch): the idle clock runs from there. */
   #lastActive = 0
 
   /**
