@@ -171,14 +171,14 @@ describe('idleTimeout', () => {
   it('counts upstream comments as life', async () => {
     const { url } = await serve(async (call) => {
       call.open()
-      // Three times the idle timeout in total, a third of it between bytes.
-      for (let i = 0; i < 9; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 40))
+      // More than the idle timeout in total, a tenth of it between bytes.
+      for (let i = 0; i < 12; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 30))
         await call.write(':\n\n')
       }
       await call.send({ data: 'done' })
       call.end()
     })
-    expect((await sseRequest({ url, idleTimeout: 120 })).events).toEqual([{ data: 'done' }])
+    expect((await sseRequest({ url, idleTimeout: 300 })).events).toEqual([{ data: 'done' }])
   })
 })
