@@ -116,8 +116,11 @@ export interface SseRequestResult {
   events: UpstreamEvent[]
   /** `true`: the downstream client left (or the stream was closed) before the upstream ended. */
   clientDisconnected: boolean
-  /** `true`: more than `maxEvents` events arrived, and only the first `maxEvents` are in `events`. */
-  truncated: boolean
+  /**
+   * Present, and `true`, only when more than `maxEvents` events arrived: `events` holds the
+   * first `maxEvents` of them.
+   */
+  truncated?: boolean
 }
 
 /** Default milliseconds to wait for the upstream's response headers. */

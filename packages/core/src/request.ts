@@ -67,7 +67,9 @@ export async function runRequest(
   } finally {
     call.release()
   }
-  return { events: collector.events, clientDisconnected, truncated: collector.truncated }
+  const result: SseRequestResult = { events: collector.events, clientDisconnected }
+  if (collector.truncated) result.truncated = true
+  return result
 }
 
 /** Collects the events without forwarding them. */
