@@ -35,3 +35,26 @@ export {
   type SseUpstreamErrorType,
 } from './errors.js'
 export type { SseLogger } from './log.js'
+export { createChannel, type BroadcastResult, type Channel } from './channel.js'
+export {
+  DEFAULT_HISTORY,
+  DEFAULT_RESYNC_EVENT,
+  type BroadcastOptions,
+  type ChannelFilter,
+  type ChannelMessage,
+  type ChannelOptions,
+  type HistoryOptions,
+  type ResyncReason,
+  type SubscribeOptions,
+} from './channel-options.js'
+export type { Subscription } from './subscriber.js'
+export type {
+  Backplane,
+  BackplaneListener,
+  BackplaneMessage,
+  BackplaneRecord,
+  BackplaneSubscription,
+  HistoryLimits,
+  ReplayResult,
+} from './backplane.js'
+export { createMemoryBackplane, type MemoryBackplane } from './memory-backplane.js'

@@ -86,7 +86,8 @@ const ENDED = 2
 const SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: false })
 const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
 // Shared settled promises: a send to a writable socket allocates no promise of its own.
-const SENT = Promise.resolve(SENT_RESULT)
+/** Core-internal: what `sendFrame` returns when the socket took the frame without waiting. */
+export const SENT: Promise<SendResult> = Promise.resolve(SENT_RESULT)
 const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
 const HEARTBEAT = ':\n\n'
@@ -97,6 +98,12 @@ const HEARTBEAT = ':\n\n'
  */
 export const sendFrame: unique symbol = Symbol('ssekit.sendFrame')
 
+/** Core-internal: the stream's resolved options, for the slow-client policy of channels. */
+export const streamOptions: unique symbol = Symbol('ssekit.streamOptions')
+
+/** Core-internal: ends the stream as too slow, dropping the connection (policy `'disconnect'`). */
+export const dropClient: unique symbol = Symbol('ssekit.dropClient')
+
 interface HeldFrame {
   readonly text: string
   readonly sent: Deferred<SendResult>
@@ -105,6 +112,8 @@ interface HeldFrame {
 /** A stream as core modules see it, with the internal entry points. */
 export interface InternalStream extends SseStream {
   [sendFrame](frame: string): Promise<SendResult>
+  readonly [streamOptions]: ResolvedStreamOptions
+  [dropClient](): void
 }
 
 class EventStream implements InternalStream, SinkListener, HeartbeatMember, GroupMember {
@@ -176,6 +185,14 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
 
   [sendFrame](frame: string): Promise<SendResult> {
     return this.#send(frame)
+  }
+
+  get [streamOptions](): ResolvedStreamOptions {
+    return this.#options
+  }
+
+  [dropClient](): void {
+    this.#drop()
   }
 
   request(options: SseRequestOptions): Promise<SseRequestResult> {
