@@ -139,6 +139,27 @@ describe('sse() for Hono on the web-standard path', () => {
     expect(logged.mock.calls).toEqual([[failure]])
   })
 
+  it('logs an error thrown by onError itself instead of leaving it unhandled', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const broken = new Error('onError failed')
+    const app = new Hono()
+    app.use(
+      sse({
+        onError: () => {
+          throw broken
+        },
+      })
+    )
+    app.get('/events', (c) =>
+      c.var.sse.stream(() => {
+        throw new Error('callback failed')
+      })
+    )
+    expect(await (await app.request('/events')).text()).toBe('')
+    await waitFor(() => logged.mock.calls.length > 0, 5000, 'the log')
+    expect(logged.mock.calls).toEqual([[broken]])
+  })
+
   it('aborts the signal when the reader cancels the body', async () => {
     let stream: SseStream | undefined
     const app = new Hono()

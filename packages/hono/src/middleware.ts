@@ -39,7 +39,7 @@ export interface SseVariables {
 
 interface Config {
   readonly options: ResolvedStreamOptions
-  readonly onError: (error: unknown, c: Context) => void
+  readonly onError: NonNullable<SseMiddlewareOptions['onError']>
 }
 
 class Responder implements SseResponder {
@@ -55,28 +55,21 @@ class Responder implements SseResponder {
     if (typeof callback !== 'function') {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
-    const c = this.#c
-    const sink = createWebSink(c.req.header('last-event-id'))
+    const sink = createWebSink(this.#c.req.header('last-event-id'))
     const stream = createSseStream(sink, resolveStreamOptions(options, this.#config.options))
-    stream.init()
-    run(callback, stream, c, this.#config.onError).catch(console.error)
+    this.#run(callback, stream.init()).catch(console.error)
     // Hono's own builder, so headers set earlier with `c.header()` are kept.
-    return c.body(sink.body, 200, sink.headers)
+    return this.#c.body(sink.body, 200, sink.headers)
   }
-}
 
-async function run(
-  callback: (stream: SseStream) => unknown,
-  stream: SseStream,
-  c: Context,
-  onError: Config['onError']
-): Promise<void> {
-  try {
-    await callback(stream)
-  } catch (error) {
-    onError(error, c)
-  } finally {
-    stream.close()
+  async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {
+    try {
+      await callback(stream)
+    } catch (error) {
+      this.#config.onError(error, this.#c)
+    } finally {
+      stream.close()
+    }
   }
 }
 
