@@ -144,18 +144,20 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
   it('resolves send after the client left with clientDisconnected and aborts the signal', async () => {
     const results: SendResult[] = []
     let streamSignal: AbortSignal | undefined
-    const { events } = await serve(async (stream) => {
+    const served = await serve(async (stream) => {
       streamSignal = stream.signal
       await stream.send({ data: 'before' })
       await ended(stream)
       results.push(await stream.send({ data: 'after' }), await stream.comment('after'))
     })
-    const client = await open(events)
+    const client = await open(served.events)
     await client.reader.event(0)
     await client.leave()
     await waitFor(() => results.length === 2, 5000, 'the sends after the disconnect')
     expect(results).toEqual([{ clientDisconnected: true }, { clientDisconnected: true }])
     expect((streamSignal?.reason as DOMException).name).toBe('AbortError')
+    // A client leaving is not an error of the app.
+    expect(served.errors).toEqual([])
   })
 
   it('sends heartbeat comments on an idle stream', async () => {
