@@ -54,7 +54,8 @@ export interface LazyNodeStreams<Host extends object> {
  * The property is a getter defined once on a prototype, with per-request state in a `WeakMap`:
  * adding a property to each request object costs microseconds in V8 (Express gives every
  * response a new prototype, so its property additions take the slow path), a `WeakMap` entry
- * costs tens of nanoseconds. Objects that no middleware enabled read `undefined`.
+ * costs tens of nanoseconds. Objects that no middleware enabled read `undefined`. When the
+ * prototype's property belongs to someone else, each enabled object gets its own getter.
  *
  * @param host - How to reach the request, the response and the prototype from a `Host`.
  * @returns The functions a middleware calls for each request.
@@ -89,8 +90,14 @@ export function lazyNodeStreams<Host extends object>(
     enable(target, options) {
       const prototype = host.prototypeOf(target)
       if (!prototypes.has(prototype)) {
-        Object.defineProperty(prototype, host.property, { configurable: true, get })
-        prototypes.add(prototype)
+        if (Object.hasOwn(prototype, host.property)) {
+          // Another copy of this module (an app loading both the CommonJS and the ES build)
+          // or another library owns the prototype's property: shadow it on this object only.
+          Object.defineProperty(target, host.property, { configurable: true, get })
+        } else {
+          Object.defineProperty(prototype, host.property, { configurable: true, get })
+          prototypes.add(prototype)
+        }
       }
       enabled.set(target, options)
     },
