@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
+import { listen, waitFor } from '../../../test/helpers/listen.js'
 import { rawGet, type RawClient } from '../../../test/helpers/raw-client.js'
 import { createNodeSink } from './node-sink.js'
 import { createSseStream, type SseStream } from './stream.js'
@@ -9,7 +9,7 @@ const STREAMS = 1000
 const GRACE_MS = 2000
 
 describe('SseStreamGroup.closeAll', () => {
-  let server: Listening | undefined
+  let server: Awaited<ReturnType<typeof listen>> | undefined
   const clients: RawClient[] = []
   afterEach(async () => {
     for (const client of clients.splice(0)) client.socket.destroy()
