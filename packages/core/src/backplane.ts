@@ -103,8 +103,8 @@ export interface Backplane {
    * @param record - The broadcast.
    * @param history - The channel's history bounds.
    * @returns The message's `seq`; synchronously when the backplane delivered it already.
-   * @throws TypeError (thrown or as a rejection) when the record cannot be published as given;
-   * a rejection of any other kind means it may not have reached anyone.
+   * @throws TypeError, thrown at once, when the record cannot be published as given (nothing
+   * is published then). A rejection means the record may not have reached anyone.
    */
   publish(
     channel: string,

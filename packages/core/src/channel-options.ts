@@ -49,7 +49,10 @@ export type ResyncReason =
   | 'not-in-history'
   /** It fell more than `maxBufferedBytes` behind (policy `'wait'`), beyond the history. */
   | 'fell-behind'
-  /** The backplane may have lost messages, e.g. the Redis server restarted. */
+  /**
+   * The backplane may have lost messages (e.g. the Redis server restarted) or could not read
+   * the history.
+   */
   | 'backplane'
 
 /** Options of {@link createChannel}. */

@@ -291,6 +291,27 @@ describe('a channel', () => {
     expect(await client.reader.event(1)).toMatchObject({ data: 'live' })
   })
 
+  it('tells the client to resync when the history cannot be read, and goes on live', async () => {
+    const errors: unknown[] = []
+    const inner = createMemoryBackplane()
+    const backplane: Backplane = {
+      publish: (...args) => inner.publish(...args),
+      subscribe: (...args) => inner.subscribe(...args),
+      replay: () => Promise.reject(new Error('history unavailable')),
+    }
+    const { channel, connect } = await serveChannel(http1, {
+      backplane,
+      onError: (error) => errors.push(error),
+    })
+    const { id } = await channel.broadcast({ data: 'missed' })
+    const { client } = await connect({ 'last-event-id': id! })
+    await channel.broadcast({ data: 'live' })
+    await client.reader.event(1)
+    expect(client.reader.events[0]).toEqual({ event: 'resync', id: undefined, data: 'backplane' })
+    expect(dataOf(client)[1]).toBe('live')
+    expect((errors[0] as Error).message).toBe('history unavailable')
+  })
+
   it('resumes from a lastEventId option, and skips replay with null', async () => {
     const { channel, connect } = await serveChannel(http1)
     const { id } = await channel.broadcast({ data: 'a' })

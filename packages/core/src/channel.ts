@@ -147,7 +147,6 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
     return published.then(
       (seq) => resultOf(seq, record),
       (error: unknown) => {
-        if (error instanceof TypeError) throw error
         this.report(error)
         return NOT_PUBLISHED
       }

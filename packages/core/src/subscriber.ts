@@ -266,7 +266,7 @@ export class Subscriber implements Subscription, StreamBound {
       result = this.#host.replay(cursor)
     } catch (error) {
       this.#host.report(error)
-      this.#caughtUp(undefined, reason)
+      this.#caughtUp(undefined, 'backplane')
       return
     }
     if (!isPromise(result)) {
@@ -279,7 +279,7 @@ export class Subscriber implements Subscription, StreamBound {
       },
       (error: unknown) => {
         this.#host.report(error)
-        this.#caughtUp(undefined, reason)
+        this.#caughtUp(undefined, 'backplane')
       }
     )
   }

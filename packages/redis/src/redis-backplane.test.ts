@@ -1,0 +1,294 @@
+import { createClient } from '@redis/client'
+import {
+  createChannel,
+  type Channel,
+  type ChannelOptions,
+  type SseStream,
+  type Subscription,
+} from '@ssekit/core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sleep, waitFor } from '../../../test/helpers/listen.js'
+import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js'
+import { http1, type Connection, type Served } from '../../../test/helpers/transports.js'
+import { createRedisBackplane, type RedisBackplaneOptions } from './redis-backplane.js'
+
+let redis: RedisServer
+beforeAll(async () => {
+  redis = await startRedisServer()
+})
+afterAll(async () => {
+  await redis.stop()
+})
+
+/** Everything a test opened, closed after it. */
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+let channelCount = 0
+
+/** One app instance: its own Redis connections, channel object and HTTP server. */
+interface Instance {
+  readonly channel: Channel
+  readonly errors: unknown[]
+  /** Opens a client and waits until its stream is subscribed and live. */
+  connect: (
+    headers?: Record<string, string>
+  ) => Promise<{ client: Connection; stream: SseStream; subscription: Subscription }>
+}
+
+async function instance(
+  name: string,
+  options: RedisBackplaneOptions = {},
+  channelOptions: ChannelOptions = {}
+): Promise<Instance> {
+  const errors: unknown[] = []
+  const backplane = createRedisBackplane({
+    url: redis.url,
+    prefix: 'test:',
+    onError: (error) => errors.push(error),
+    // Reconnect quickly, so recovery fits a test's time.
+    redis: { socket: { reconnectStrategy: () => 50 } },
+    ...options,
+  })
+  cleanups.push(() => backplane.close())
+  await backplane.connected()
+  const channel = createChannel(name, {
+    backplane,
+    onError: (error) => errors.push(error),
+    ...channelOptions,
+  })
+  const arrived: SseStream[] = []
+  const served: Served = await http1.serve((stream) => {
+    stream.init()
+    arrived.push(stream)
+  })
+  cleanups.push(() => served.close())
+  return {
+    channel,
+    errors,
+    async connect(headers = {}) {
+      const opening = served.open(headers)
+      const stream = await waitFor(() => arrived.shift(), 5000, 'a server-side stream')
+      const subscription = channel.subscribe(stream)
+      await subscription.ready
+      return { client: await opening, stream, subscription }
+    },
+  }
+}
+
+/** Two instances of one app sharing a channel through Redis. */
+async function twoInstances(
+  options?: RedisBackplaneOptions,
+  channelOptions?: ChannelOptions
+): Promise<[Instance, Instance]> {
+  const name = `channel-${++channelCount}`
+  return [
+    await instance(name, options, channelOptions),
+    await instance(name, options, channelOptions),
+  ]
+}
+
+function dataOf(client: Connection): string[] {
+  return client.reader.events.map((event) => event.data)
+}
+
+function range(from: number, to: number): string[] {
+  return Array.from({ length: to - from }, (_, i) => String(from + i))
+}
+
+describe('channels across instances through Redis', () => {
+  it('delivers broadcasts made on either instance to clients of both, in one order', async () => {
+    const [a, b] = await twoInstances()
+    const { client: onA } = await a.connect()
+    const { client: onB } = await b.connect()
+    const first = await b.channel.broadcast({ event: 'from-b', data: { n: 1 } })
+    const second = await a.channel.broadcast({ event: 'from-a', data: 'two' })
+    expect(first.published && second.published).toBe(true)
+    for (const client of [onA, onB]) {
+      await client.reader.event(1)
+      expect(client.reader.events).toEqual([
+        { event: 'from-b', id: first.id, data: '{"n":1}' },
+        { event: 'from-a', id: second.id, data: 'two' },
+      ])
+    }
+    // Redis Stream ids: the same on every instance, increasing.
+    expect(first.id).toMatch(/^\d+-\d+$/)
+    expect(a.errors).toEqual([])
+  })
+
+  it('gives a client that moves from A to B exactly the events it missed', async () => {
+    const [a, b] = await twoInstances()
+    const { client } = await a.connect()
+    for (const data of range(0, 3)) await b.channel.broadcast({ data })
+    const seen = await client.reader.event(2)
+    await client.disconnect()
+    for (const data of range(3, 6)) await (Number(data) % 2 ? a : b).channel.broadcast({ data })
+    const { client: moved } = await b.connect({ 'last-event-id': seen.id! })
+    await a.channel.broadcast({ data: '6' })
+    await moved.reader.event(3)
+    expect(dataOf(moved)).toEqual(range(3, 7))
+  })
+
+  it('replays without gap or duplicate while both instances keep broadcasting', async () => {
+    const [a, b] = await twoInstances(undefined, { history: { maxEvents: 100_000 } })
+    let { client } = await a.connect()
+    let sent = 0
+    const producing = { on: true }
+    const producer = (async () => {
+      while (producing.on) {
+        await (sent % 2 ? a : b).channel.broadcast({ data: String(sent++) })
+      }
+    })()
+    const received: string[] = []
+    for (let round = 0; round < 16; round++) {
+      await client.reader.event(client.reader.events.length + 10)
+      await client.disconnect()
+      received.push(...dataOf(client))
+      const lastId = client.reader.events.at(-1)!.id!
+      ;({ client } = await (round % 2 ? a : b).connect({ 'last-event-id': lastId }))
+    }
+    producing.on = false
+    await producer
+    const final = client
+    await waitFor(() => dataOf(final).at(-1) === String(sent - 1), 5000, 'the last broadcast')
+    received.push(...dataOf(final))
+    expect(received).toEqual(range(Number(received[0]), sent))
+  })
+
+  it('sends the resync event when the Redis history no longer reaches the client’s id', async () => {
+    const [a, b] = await twoInstances(undefined, { history: { maxEvents: 3 } })
+    const { client } = await a.connect()
+    for (const data of range(0, 6)) await a.channel.broadcast({ data })
+    const old = await client.reader.event(0)
+    const newest = (await client.reader.event(5)).id
+    const { client: late } = await b.connect({ 'last-event-id': old.id! })
+    expect(await late.reader.event(0)).toEqual({
+      event: 'resync',
+      id: newest,
+      data: 'not-in-history',
+    })
+    const { client: recent } = await b.connect({ 'last-event-id': client.reader.events[3]!.id! })
+    await recent.reader.event(1)
+    expect(dataOf(recent)).toEqual(['4', '5'])
+  })
+
+  it('applies subscriber filters to broadcasts and replays from another instance', async () => {
+    const name = `channel-${++channelCount}`
+    const a = await instance(name)
+    const b = await instance(name)
+    const { id } = await b.channel.broadcast({ data: 'x' }, { meta: { room: 'red' } })
+    await b.channel.broadcast({ data: 'blue-1' }, { meta: { room: 'blue' } })
+    const served: Served = await http1.serve((stream) => {
+      a.channel.subscribe(stream, {
+        filter: (message) => (message.meta as { room: string }).room === 'blue',
+      })
+    })
+    cleanups.push(() => served.close())
+    const client = await served.open({ 'last-event-id': id! })
+    await client.reader.event(0)
+    await b.channel.broadcast({ data: 'red-2' }, { meta: { room: 'red' } })
+    await b.channel.broadcast({ data: 'blue-2' }, { meta: { room: 'blue' } })
+    await client.reader.event(1)
+    expect(dataOf(client)).toEqual(['blue-1', 'blue-2'])
+  })
+
+  it('rejects meta that cannot travel as JSON, publishing nothing', async () => {
+    const [a] = await twoInstances()
+    await expect(a.channel.broadcast({ data: 'x' }, { meta: { n: 1n } })).rejects.toThrow(
+      /meta.*JSON/
+    )
+  })
+
+  it('unsubscribes from Redis when the last local subscriber leaves', async () => {
+    const [a] = await twoInstances()
+    const inspector = createClient({ url: redis.url })
+    await inspector.connect()
+    cleanups.push(() => inspector.close())
+    const subscribers = async (): Promise<number> => {
+      const counts = await inspector.pubSubNumSub(`test:${a.channel.name}`)
+      return Number(Object.values(counts)[0])
+    }
+    const { client } = await a.connect()
+    const { stream } = await a.connect()
+    expect(await subscribers()).toBe(1)
+    await client.disconnect()
+    stream.close()
+    for (let tries = 0; (await subscribers()) > 0; tries++) {
+      if (tries > 100) throw new Error('the instance is still subscribed in Redis')
+      await sleep(20)
+    }
+    expect(a.channel.size).toBe(0)
+  })
+})
+
+describe('a lost pub/sub connection', () => {
+  it('recovers from the stream what pub/sub missed meanwhile, with no resync', async () => {
+    const [a, b] = await twoInstances()
+    const { client } = await a.connect()
+    await b.channel.broadcast({ data: 'before' })
+    await client.reader.event(0)
+    const admin = createClient({ url: redis.url })
+    await admin.connect()
+    cleanups.push(() => admin.close())
+    // Drops every instance's pub/sub connection; Redis and its streams stay.
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])
+    for (const data of ['missed-1', 'missed-2', 'missed-3']) {
+      expect((await b.channel.broadcast({ data })).published).toBe(true)
+    }
+    await b.channel.broadcast({ data: 'after' })
+    await client.reader.event(4, 10_000)
+    expect(dataOf(client)).toEqual(['before', 'missed-1', 'missed-2', 'missed-3', 'after'])
+    expect(a.errors).toHaveLength(1)
+  })
+})
+
+describe('a Redis outage', () => {
+  it('reconnects by itself, delivers broadcasts held during it, and tells clients to resync', async () => {
+    const [a, b] = await twoInstances()
+    // A third instance that gives up on Redis quickly.
+    const impatient = await instance(a.channel.name, { publishTimeout: 300 })
+    const { client: onA } = await a.connect()
+    const { client: onB } = await b.connect()
+    const before = await b.channel.broadcast({ data: 'before' })
+    await onA.reader.event(0)
+
+    await redis.kill()
+    await waitFor(() => a.errors.length > 0 && b.errors.length > 0, 10_000, 'the outage')
+    await waitFor(() => impatient.errors.length > 0, 10_000, 'the outage')
+    // Held: sent when Redis is back, within the default 10 s publishTimeout.
+    const held = b.channel.broadcast({ data: 'held' })
+    // Dropped: publishTimeout passes while Redis is down.
+    expect(await impatient.channel.broadcast({ data: 'dropped' })).toEqual({
+      published: false,
+      id: undefined,
+    })
+    await redis.restart()
+
+    expect((await held).published).toBe(true)
+    const after = await a.channel.broadcast({ data: 'after' })
+    expect(after.published).toBe(true)
+    for (const client of [onA, onB]) {
+      const events = client.reader.events
+      await waitFor(() => events.some((event) => event.data === 'after'), 10_000, "'after'")
+      expect(events.map((event) => event.data)).toEqual(['before', 'backplane', 'held', 'after'])
+      expect(events[1]).toMatchObject({ event: 'resync' })
+    }
+    // The restarted Redis holds no history from before: a client resuming from then resyncs.
+    const { client: resumed } = await b.connect({ 'last-event-id': before.id! })
+    expect(await resumed.reader.event(0)).toMatchObject({ event: 'resync', data: 'not-in-history' })
+    // Resuming from an id given after the restart works again.
+    const { client: fromHeld } = await a.connect({ 'last-event-id': onA.reader.events[2]!.id! })
+    expect(await fromHeld.reader.event(0)).toMatchObject({ data: 'after' })
+  })
+})
+
+describe('createRedisBackplane', () => {
+  it('throws a TypeError naming a bad option', () => {
+    expect(() => createRedisBackplane({ url: 6379 as never })).toThrow(/"url"/)
+    expect(() => createRedisBackplane({ publishTimeout: -1 })).toThrow(/publishTimeout/)
+    expect(() => createRedisBackplane({ prefix: null as never })).toThrow(/prefix/)
+    expect(() => createRedisBackplane('redis://x' as never)).toThrow(/options/)
+  })
+})

@@ -1,0 +1,296 @@
+import { createClient, type RedisClientOptions } from '@redis/client'
+import type {
+  Backplane,
+  BackplaneListener,
+  BackplaneRecord,
+  BackplaneSubscription,
+  HistoryLimits,
+  ReplayResult,
+} from '@ssekit/core'
+import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
+import { Feed, type FeedRead } from './feed.js'
+import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
+
+/** Options of {@link createRedisBackplane}. */
+export interface RedisBackplaneOptions {
+  /** The Redis server, e.g. `redis://localhost:6379`; overrides `redis.url`. */
+  url?: string
+  /**
+   * Options for node-redis's `createClient` (socket, TLS, credentials, database,
+   * `socket.reconnectStrategy`…), used for both of the backplane's connections.
+   */
+  redis?: RedisClientOptions
+  /**
+   * Prefix of the Redis keys (one stream per channel) and pub/sub channels the backplane uses.
+   * @defaultValue 'ssekit:'
+   */
+  prefix?: string
+  /**
+   * Milliseconds a broadcast (or a replay read) may wait for Redis, mostly while Redis is
+   * unreachable: broadcasts made during an outage are sent when the connection comes back, in
+   * order, unless this passes first; then the broadcast resolves `{ published: false }` and
+   * is never sent.
+   * @defaultValue 10000
+   */
+  publishTimeout?: number
+  /**
+   * Receives connection errors, once per outage rather than once per reconnection attempt.
+   * @defaultValue console.error
+   */
+  onError?: (error: unknown) => void
+}
+
+/** A backplane that shares channels between instances through Redis. */
+export interface RedisBackplane extends Backplane {
+  /**
+   * @returns A promise that resolves once both connections to Redis are up; it rejects when
+   * the reconnection strategy gives up first.
+   */
+  connected(): Promise<void>
+  /**
+   * Closes both connections at once; broadcasts still waiting for Redis resolve
+   * `{ published: false }`. Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/** Default milliseconds a broadcast may wait for Redis. */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000
+
+type Client = ReturnType<typeof createClient>
+
+class RedisStreamsBackplane implements RedisBackplane {
+  readonly #commands: Client
+  /** The command connection, with `publishTimeout` on every command. */
+  readonly #timed: Client
+  /** The connection in pub/sub mode, which can run no other command. */
+  readonly #subscriber: Client
+  readonly #prefix: string
+  readonly #feeds = new Map<string, Feed>()
+  readonly #onError: (error: unknown) => void
+  readonly #connecting: Promise<unknown>
+  /** An outage was reported; the next ones are not until a connection is up again. */
+  #down = false
+  #closed = false
+
+  constructor(options: RedisBackplaneOptions) {
+    const { url, redis, prefix, publishTimeout, onError } = checkOptions(options)
+    this.#prefix = prefix ?? 'ssekit:'
+    this.#onError =
+      onError ??
+      ((error) => {
+        console.error('[ssekit] redis backplane:', error)
+      })
+    this.#commands = createClient(url === undefined ? redis : { ...redis, url })
+    this.#timed = this.#commands.withCommandOptions({
+      timeout: publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS,
+    })
+    this.#subscriber = this.#commands.duplicate()
+    for (const client of [this.#commands, this.#subscriber]) {
+      client.on('error', this.#onConnectionError)
+      client.on('ready', this.#onReady)
+    }
+    // A lost pub/sub connection loses messages: hold what comes after it reconnects until the
+    // stream tells what was missed.
+    this.#subscriber.on('reconnecting', () => {
+      for (const feed of this.#feeds.values()) feed.hold()
+    })
+    this.#connecting = Promise.all([this.#commands.connect(), this.#subscriber.connect()])
+    this.#connecting.catch(this.#report)
+  }
+
+  publish(channel: string, record: BackplaneRecord, history: HistoryLimits): Promise<string> {
+    const header = encodeHeader(record)
+    return this.#timed
+      .eval(PUBLISH_SCRIPT, {
+        keys: [this.#prefix + channel],
+        arguments: [
+          this.#prefix + channel,
+          bound(history.maxEvents),
+          bound(history.maxAge),
+          record.body,
+          header,
+          record.id ?? '',
+        ],
+      })
+      .then((id) => {
+        if (typeof id !== 'string') throw new Error(`Redis answered XADD with ${typeof id}.`)
+        return id
+      })
+  }
+
+  subscribe(channel: string, listener: BackplaneListener): BackplaneSubscription {
+    let feed = this.#feeds.get(channel)
+    if (feed === undefined) feed = this.#join(channel)
+    const joined = feed
+    joined.listeners.add(listener)
+    return {
+      ready: joined.isReady ? undefined : joined.ready,
+      unsubscribe: () => {
+        if (!joined.listeners.delete(listener) || joined.listeners.size > 0) return
+        this.#leave(channel, joined)
+      },
+    }
+  }
+
+  async replay(channel: string, cursor: string, history: HistoryLimits): Promise<ReplayResult> {
+    const read = await this.#readStream(this.#timed, channel, cursor, history, false)
+    // Merge point for the channel: what the replay holds, the feed must have delivered too.
+    const feed = this.#feeds.get(channel)
+    if (feed !== undefined && read.last !== undefined) await feed.until(read.last)
+    return read
+  }
+
+  connected(): Promise<void> {
+    return this.#connecting.then(() => undefined)
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    this.#closed = true
+    for (const feed of this.#feeds.values()) feed.close()
+    this.#feeds.clear()
+    for (const client of [this.#subscriber, this.#commands]) {
+      client.off('ready', this.#onReady)
+      client.destroy()
+    }
+    return Promise.resolve()
+  }
+
+  #join(channel: string): Feed {
+    const feed = new Feed(
+      (cursor) => this.#readStream(this.#commands, channel, cursor, UNBOUNDED, true),
+      this.#report
+    )
+    this.#feeds.set(channel, feed)
+    void this.#subscriber.subscribe(this.#prefix + channel, feed.onPayload).then(() => {
+      feed.subscribed = true
+      return feed.fill()
+    }, this.#report)
+    return feed
+  }
+
+  #leave(channel: string, feed: Feed): void {
+    feed.close()
+    if (this.#feeds.get(channel) === feed) this.#feeds.delete(channel)
+    if (this.#closed) return
+    this.#subscriber.unsubscribe(this.#prefix + channel, feed.onPayload).catch(this.#report)
+  }
+
+  async #readStream(
+    client: Client,
+    channel: string,
+    cursor: string,
+    history: HistoryLimits,
+    fill: boolean
+  ): Promise<FeedRead> {
+    const reply = (await client.eval(REPLAY_SCRIPT, {
+      keys: [this.#prefix + channel],
+      arguments: [
+        cursor,
+        bound(history.maxEvents),
+        bound(history.maxBytes),
+        bound(history.maxAge),
+        fill ? '1' : '0',
+      ],
+    })) as [found: number, last: string | null, entries: StreamEntry[]]
+    const [found, last, entries] = reply
+    return { found: found === 1, messages: entries.map(decodeEntry), last: last ?? undefined }
+  }
+
+  readonly #onReady = (): void => {
+    this.#down = false
+    // Both connections must be up to read what pub/sub missed.
+    if (!this.#commands.isReady || !this.#subscriber.isReady) return
+    for (const feed of this.#feeds.values()) {
+      if (feed.subscribed && feed.holding) void feed.fill()
+    }
+  }
+
+  readonly #onConnectionError = (error: unknown): void => {
+    if (this.#down || this.#closed) return
+    this.#down = true
+    this.#report(error)
+  }
+
+  readonly #report = (error: unknown): void => {
+    try {
+      this.#onError(error)
+    } catch {
+      // An error handler that throws has nowhere left to report to.
+    }
+  }
+}
+
+const UNBOUNDED: HistoryLimits = { maxEvents: Infinity, maxBytes: Infinity, maxAge: Infinity }
+
+/** A history bound as the scripts take it: `-1` for none. */
+function bound(value: number): string {
+  return value === Infinity ? '-1' : String(value)
+}
+
+/** Node's largest timer delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+function checkOptions(options: unknown): RedisBackplaneOptions {
+  if (options === undefined) return {}
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`Redis backplane options must be an object; got ${typeName(options)}.`)
+  }
+  const { url, redis, prefix, publishTimeout, onError } = options as RedisBackplaneOptions
+  if (url !== undefined && typeof url !== 'string') {
+    throw new TypeError(`The option "url" must be a string; got ${typeName(url)}.`)
+  }
+  if (redis !== undefined && (typeof redis !== 'object' || (redis as unknown) === null)) {
+    throw new TypeError(`The option "redis" must be an object; got ${typeName(redis)}.`)
+  }
+  if (prefix !== undefined && typeof prefix !== 'string') {
+    throw new TypeError(`The option "prefix" must be a string; got ${typeName(prefix)}.`)
+  }
+  if (
+    publishTimeout !== undefined &&
+    (typeof publishTimeout !== 'number' ||
+      !Number.isSafeInteger(publishTimeout) ||
+      publishTimeout < 1 ||
+      publishTimeout > MAX_TIMER_MS)
+  ) {
+    throw new TypeError(
+      `The option "publishTimeout" must be a positive integer of milliseconds up to ${MAX_TIMER_MS}; got ${typeName(publishTimeout)}.`
+    )
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError(`The option "onError" must be a function; got ${typeName(onError)}.`)
+  }
+  return options
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`
+  return Array.isArray(value) ? 'an array' : typeof value
+}
+
+/**
+ * Creates a backplane that shares channels between instances through Redis: broadcasts made on
+ * any instance reach the subscribers of every instance, and each channel's history lives in a
+ * Redis Stream, so a client can reconnect to any instance with `Last-Event-ID`.
+ *
+ * It opens two connections (one for commands, one in pub/sub mode) and reconnects both by
+ * itself. After a lost connection it reads from the stream what pub/sub missed, so no
+ * subscriber misses a broadcast; if the stream lost it too (Redis restarted), subscribers
+ * receive the channel's resync event. Needs Redis 6.2 or later.
+ *
+ * @param options - Where Redis is, key prefix, timeout, error handler.
+ * @returns The backplane; give it to every channel that should span instances.
+ * @throws TypeError naming the first invalid option.
+ *
+ * @example
+ * ```ts
+ * const backplane = createRedisBackplane({ url: process.env.REDIS_URL })
+ * const news = createChannel('news', { backplane })
+ * ```
+ */
+export function createRedisBackplane(options?: RedisBackplaneOptions): RedisBackplane {
+  return new RedisStreamsBackplane(options ?? {})
+}
