@@ -3,7 +3,7 @@ import Router from '@koa/router'
 import { sse as expressSse } from '@ssekit/express'
 import { sse as honoSse } from '@ssekit/hono'
 import { sse as koaSse } from '@ssekit/koa'
-import type { SseStream, SseStreamOptions } from '@ssekit/core'
+import type { SseShutdown, SseStream, SseStreamOptions } from '@ssekit/core'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { Hono, type Handler } from 'hono'
 import Koa from 'koa'
@@ -32,6 +32,8 @@ export interface App extends Listening {
    * `app.on('error')`, the Hono middleware's `onError`.
    */
   readonly errors: unknown[]
+  /** The middleware's `closeAll`, for shutdown. */
+  readonly closeAll: SseShutdown['closeAll']
 }
 
 /** Builds an app around one adapter. */
@@ -40,9 +42,14 @@ export interface AdapterApp {
   serve(route: Route, setup?: AppSetup): Promise<App>
 }
 
-async function start(handler: http.RequestListener | http.Server, errors: unknown[]): Promise<App> {
+async function start(
+  handler: http.RequestListener | http.Server,
+  errors: unknown[],
+  { closeAll }: SseShutdown
+): Promise<App> {
   const server = await listen(handler)
-  return { ...server, errors, events: `${server.url}/events`, plain: `${server.url}/plain` }
+  const { url } = server
+  return { ...server, errors, closeAll, events: `${url}/events`, plain: `${url}/plain` }
 }
 
 export const expressApp: AdapterApp = {
@@ -66,7 +73,7 @@ export const expressApp: AdapterApp = {
       next(error)
     }
     app.use(recordError)
-    return start(app, errors)
+    return start(app, errors, middleware)
   },
 }
 
@@ -92,9 +99,13 @@ export const koaApp: AdapterApp = {
     })
     app.use(router.routes())
     const handle = app.callback()
-    return start((req, res) => {
-      void handle(req, res)
-    }, errors)
+    return start(
+      (req, res) => {
+        void handle(req, res)
+      },
+      errors,
+      middleware
+    )
   },
 }
 
@@ -108,7 +119,7 @@ export const honoApp: AdapterApp = {
     if (mount === 'app') app.use(middleware).get('/events', handler)
     else app.get('/events', middleware, handler)
     app.get('/plain', (c) => c.json({ plain: true }))
-    return start(createAdaptorServer({ fetch: app.fetch }) as http.Server, errors)
+    return start(createAdaptorServer({ fetch: app.fetch }) as http.Server, errors, middleware)
   },
 }
 

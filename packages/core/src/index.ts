@@ -15,6 +15,12 @@ export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './la
 export { createWebSink, type WebSink } from './web-sink.js'
 export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'
 export {
+  resolveMiddlewareOptions,
+  withShutdown,
+  type MiddlewareStreamOptions,
+  type SseShutdown,
+} from './middleware-options.js'
+export {
   DEFAULT_MAX_EVENT_SIZE,
   DEFAULT_MAX_EVENTS,
   DEFAULT_REQUEST_TIMEOUT_MS,

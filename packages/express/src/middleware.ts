@@ -1,4 +1,10 @@
-import { lazyNodeStreams, resolveStreamOptions, type SseStreamOptions } from '@ssekit/core'
+import {
+  lazyNodeStreams,
+  resolveMiddlewareOptions,
+  withShutdown,
+  type SseShutdown,
+  type SseStreamOptions,
+} from '@ssekit/core'
 import type { RequestHandler, Response } from 'express'
 
 const streams = lazyNodeStreams<Response>({
@@ -20,11 +26,12 @@ const streams = lazyNodeStreams<Response>({
  * The stream stays open after the handler returns, until `res.sse.close()` or the client
  * leaves. An error passed to Express after the stream started reaches your error handlers
  * with `res.headersSent` true; Express's final handler then closes the connection, which
- * ends the stream.
+ * ends the stream. `closeAll()` on the middleware ends every stream it started, for a graceful
+ * shutdown.
  *
  * @param options - Defaults for every stream of this middleware; `res.sse.init(options)`
  * overrides them per stream.
- * @returns The middleware.
+ * @returns The middleware, with `closeAll`.
  * @throws TypeError naming the first invalid option.
  *
  * @example
@@ -35,10 +42,11 @@ const streams = lazyNodeStreams<Response>({
  * })
  * ```
  */
-export function sse(options?: SseStreamOptions): RequestHandler {
-  const resolved = resolveStreamOptions(options)
-  return function sseMiddleware(_req, res, next) {
+export function sse(options?: SseStreamOptions): RequestHandler & SseShutdown {
+  const resolved = resolveMiddlewareOptions(options)
+  const middleware: RequestHandler = function sseMiddleware(_req, res, next) {
     streams.enable(res, resolved)
     next()
   }
+  return withShutdown(middleware, resolved)
 }

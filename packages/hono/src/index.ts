@@ -23,6 +23,7 @@ export {
   type SseRequestHeaders,
   type SseRequestOptions,
   type SseRequestResult,
+  type SseShutdown,
   type SseStream,
   type SseStreamGroup,
   type SseStreamOptions,

@@ -1,8 +1,11 @@
 import {
   createSseStream,
   createWebSink,
+  resolveMiddlewareOptions,
   resolveStreamOptions,
+  withShutdown,
   type ResolvedStreamOptions,
+  type SseShutdown,
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core'
@@ -76,10 +79,11 @@ class Responder implements SseResponder {
 /**
  * Hono middleware that sets `c.var.sse` (also `c.get('sse')`), whose `stream(callback)`
  * answers with an event stream. Works on every runtime Hono runs on; mount it app-wide with
- * `app.use(sse())` or on single routes.
+ * `app.use(sse())` or on single routes. `closeAll()` on the middleware ends every stream it
+ * started, for a graceful shutdown.
  *
  * @param options - Defaults for every stream, and `onError`.
- * @returns The middleware.
+ * @returns The middleware, with `closeAll`.
  * @throws TypeError naming the first invalid option.
  *
  * @example
@@ -94,16 +98,21 @@ class Responder implements SseResponder {
  */
 export function sse(
   options?: SseMiddlewareOptions
-): MiddlewareHandler<{ Variables: SseVariables }> {
+): MiddlewareHandler<{ Variables: SseVariables }> & SseShutdown {
   const onError = options?.onError ?? defaultOnError
   if (typeof onError !== 'function') {
     throw new TypeError('The option "onError" must be a function (error, c) => void.')
   }
-  const config: Config = { options: resolveStreamOptions(options), onError }
-  return function sseMiddleware(c, next) {
+  const resolved = resolveMiddlewareOptions(options)
+  const config: Config = { options: resolved, onError }
+  const middleware: MiddlewareHandler<{ Variables: SseVariables }> = function sseMiddleware(
+    c,
+    next
+  ) {
     c.set('sse', new Responder(c, config))
     return next()
   }
+  return withShutdown(middleware, resolved)
 }
 
 function defaultOnError(error: unknown): void {

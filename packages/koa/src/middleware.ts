@@ -1,4 +1,10 @@
-import { lazyNodeStreams, resolveStreamOptions, type SseStreamOptions } from '@ssekit/core'
+import {
+  lazyNodeStreams,
+  resolveMiddlewareOptions,
+  withShutdown,
+  type SseShutdown,
+  type SseStreamOptions,
+} from '@ssekit/core'
 import type { Context, Middleware } from 'koa'
 
 const streams = lazyNodeStreams<Context>({
@@ -23,11 +29,12 @@ const streams = lazyNodeStreams<Context>({
  * `app.use(sse())` or on single routes.
  *
  * An error thrown downstream after the stream started ends the stream and goes on to Koa,
- * which reports it through `app.on('error')`.
+ * which reports it through `app.on('error')`. `closeAll()` on the middleware ends every
+ * stream it started, for a graceful shutdown.
  *
  * @param options - Defaults for every stream of this middleware; `ctx.sse.init(options)`
  * overrides them per stream.
- * @returns The middleware.
+ * @returns The middleware, with `closeAll`.
  * @throws TypeError naming the first invalid option.
  *
  * @example
@@ -38,9 +45,9 @@ const streams = lazyNodeStreams<Context>({
  * })
  * ```
  */
-export function sse(options?: SseStreamOptions): Middleware {
-  const resolved = resolveStreamOptions(options)
-  return async function sseMiddleware(ctx, next) {
+export function sse(options?: SseStreamOptions): Middleware & SseShutdown {
+  const resolved = resolveMiddlewareOptions(options)
+  const middleware: Middleware = async function sseMiddleware(ctx, next) {
     streams.enable(ctx, resolved)
     try {
       await next()
@@ -49,4 +56,5 @@ export function sse(options?: SseStreamOptions): Middleware {
       throw error
     }
   }
+  return withShutdown(middleware, resolved)
 }
