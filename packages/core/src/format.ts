@@ -62,6 +62,25 @@ export function formatEvent(event: SseEvent): string {
 }
 
 /**
+ * Serializes an event given as an option, such as a final event sent at shutdown, so that an
+ * invalid one is reported under the option's name.
+ *
+ * @param event - The option's value.
+ * @param name - The option's name.
+ * @returns The frame text.
+ * @throws TypeError naming the option and the offending field.
+ */
+export function formatEventOption(event: SseEvent, name: string): string {
+  try {
+    return formatEvent(event)
+  } catch (cause) {
+    throw new TypeError(`The option "${name}" is not a valid event: ${(cause as Error).message}`, {
+      cause,
+    })
+  }
+}
+
+/**
  * Serializes comment text into one `:` line per line of text.
  *
  * @param text - The comment; LF, CR and CRLF separate lines.

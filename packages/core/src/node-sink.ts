@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { deferred, type Deferred } from './deferred.js'
+import { describe } from './format.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** A Node request: `node:http`, or `node:http2`'s compatibility API. */
@@ -123,7 +124,30 @@ class NodeSink implements SseSink {
  * @param onOpen - Runs when the stream starts, just before the headers are written: a framework
  * that answers requests itself (Koa) is told here to leave this response to the stream.
  * @returns A sink for `createSseStream`.
+ * @throws TypeError when `req` or `res` is not a Node request or response.
  */
 export function createNodeSink(req: NodeRequest, res: NodeResponse, onOpen?: () => void): SseSink {
+  // Swapped arguments, a framework's context or a web `Request` would otherwise fail later
+  // with a message about some property deep inside the sink.
+  const request = req as Partial<NodeRequest> | null
+  if (
+    typeof request !== 'object' ||
+    request === null ||
+    typeof request.headers !== 'object' ||
+    typeof request.httpVersionMajor !== 'number'
+  ) {
+    throw new TypeError(
+      `The parameter "req" must be a node:http or node:http2 request; got ${describe(req)}.`
+    )
+  }
+  const response = res as Partial<Response> | null
+  if (typeof response !== 'object' || response === null || typeof response.on !== 'function') {
+    throw new TypeError(
+      `The parameter "res" must be a node:http or node:http2 response; got ${describe(res)}.`
+    )
+  }
+  if (onOpen !== undefined && typeof onOpen !== 'function') {
+    throw new TypeError(`The parameter "onOpen" must be a function; got ${describe(onOpen)}.`)
+  }
   return new NodeSink(req, res, onOpen)
 }

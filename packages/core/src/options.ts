@@ -1,6 +1,7 @@
-import { describe, formatEvent, type SseEvent } from './format.js'
+import { describe, formatEventOption, type SseEvent } from './format.js'
 import { checkHeaderRecord } from './headers.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
+import { MAX_TIMER_MS } from './timer-limit.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
@@ -92,9 +93,6 @@ export const DEFAULT_SEND_TIMEOUT_MS = 30_000
 /** Options objects this module produced, so resolving them again costs nothing. */
 const resolved = new WeakSet<object>()
 
-/** Node's largest timer delay; longer ones silently become 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 const DEFAULTS: ResolvedStreamOptions = {
   heartbeat: DEFAULT_HEARTBEAT_MS,
   retry: undefined,
@@ -142,7 +140,8 @@ export function resolveStreamOptions(
       sendTimeout === undefined ? base.sendTimeout : checkDelay(sendTimeout, 'sendTimeout'),
     maxDuration:
       maxDuration === undefined ? base.maxDuration : checkDelay(maxDuration, 'maxDuration'),
-    finalFrame: finalEvent === undefined ? base.finalFrame : formatOption(finalEvent, 'finalEvent'),
+    finalFrame:
+      finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
     group: group === undefined ? base.group : checkGroup(group),
   }
   resolved.add(result)
@@ -155,16 +154,6 @@ function checkDelay(value: unknown, name: string): number {
     throw new TypeError(`The option "${name}" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
   }
   return ms
-}
-
-function formatOption(event: SseEvent, name: string): string {
-  try {
-    return formatEvent(event)
-  } catch (cause) {
-    throw new TypeError(`The option "${name}" is not a valid event: ${(cause as Error).message}`, {
-      cause,
-    })
-  }
 }
 
 function checkGroup(value: unknown): SseStreamGroup {

@@ -1,4 +1,5 @@
-import { describe, formatEvent, type SseEvent } from './format.js'
+import { describe, formatEventOption, type SseEvent } from './format.js'
+import { MAX_TIMER_MS } from './timer-limit.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */
 export const endForShutdown: unique symbol = Symbol('ssekit.endForShutdown')
@@ -39,7 +40,8 @@ export interface SseStreamGroup {
    *
    * @param options - The final event and the grace period.
    * @returns A promise that resolves when every stream's connection is closed.
-   * @throws TypeError (as a rejection) for an invalid event or grace period.
+   * @throws TypeError (as a rejection), before any stream is touched, for options that are
+   * not an object, an invalid event or a grace period that is not 0 to 2147483647 ms.
    *
    * @example
    * ```ts
@@ -82,13 +84,18 @@ class StreamGroup implements InternalStreamGroup {
   }
 
   async closeAll(options: CloseAllOptions = {}): Promise<void> {
-    const { event, grace = DEFAULT_GRACE_MS } = options
-    if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
+    if (typeof (options as unknown) !== 'object' || (options as unknown) === null) {
       throw new TypeError(
-        `The option "grace" must be a non-negative number of ms; got ${describe(grace)}.`
+        `The parameter "options" of closeAll() must be an object such as { event, grace }; got ${describe(options)}.`
       )
     }
-    const finalFrame = event === undefined ? undefined : formatEvent(event)
+    const { event, grace = DEFAULT_GRACE_MS } = options
+    if (typeof grace !== 'number' || !(grace >= 0 && grace <= MAX_TIMER_MS)) {
+      throw new TypeError(
+        `The option "grace" must be a number of ms from 0 to ${MAX_TIMER_MS}; got ${describe(grace)}.`
+      )
+    }
+    const finalFrame = event === undefined ? undefined : formatEventOption(event, 'event')
     this.#finalFrame = finalFrame
     const members = [...this.#members]
     this.#members.clear()

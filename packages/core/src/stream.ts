@@ -1,5 +1,5 @@
 import { deferred, type Deferred } from './deferred.js'
-import { formatComment, formatEvent, type SseEvent } from './format.js'
+import { describe, formatComment, formatEvent, type SseEvent } from './format.js'
 import { sseHeaders } from './headers.js'
 import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
 import {
@@ -33,8 +33,8 @@ export interface SseStream {
    * Starts the stream: status 200 and the SSE headers reach the client at once, and the
    * connection stays open. Idempotent; `send`, `comment` and forwarding call it themselves.
    *
-   * @param options - Overrides of the middleware's options for this stream; ignored once the
-   * stream has started.
+   * @param options - Overrides of the middleware's options for this stream; checked, but
+   * ignored once the stream has started.
    * @returns The stream, for chaining.
    * @throws TypeError for invalid options; Error when the response had already started.
    */
@@ -157,8 +157,12 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   init(options?: SseStreamOptions): this {
+    // Checked even when they will be ignored, so a bad option fails wherever it is passed,
+    // not only on the call that happens to start the stream.
+    const resolved =
+      options === undefined ? this.#options : resolveStreamOptions(options, this.#options)
     if (this.#state !== NEW) return this
-    if (options !== undefined) this.#options = resolveStreamOptions(options, this.#options)
+    this.#options = resolved
     this.#open()
     return this
   }
@@ -398,7 +402,7 @@ function unref<T>(timer: T): T {
  * @param sink - Where the stream writes: `createNodeSink(req, res)` or `createWebSink()`.
  * @param options - Stream options; validated here.
  * @returns The stream, not yet started.
- * @throws TypeError naming the first invalid option.
+ * @throws TypeError for a `sink` that is not one, or naming the first invalid option.
  *
  * @example
  * ```ts
@@ -409,5 +413,19 @@ function unref<T>(timer: T): T {
  * ```
  */
 export function createSseStream(sink: SseSink, options?: SseStreamOptions): SseStream {
-  return new EventStream(sink, resolveStreamOptions(options))
+  return new EventStream(checkSink(sink), resolveStreamOptions(options))
+}
+
+const SINK_METHODS = ['connect', 'open', 'write', 'end', 'whenClosed'] as const
+
+function checkSink(sink: unknown): SseSink {
+  if (typeof sink === 'object' && sink !== null) {
+    const methods = sink as Partial<Record<string, unknown>>
+    let complete = true
+    for (const method of SINK_METHODS) complete &&= typeof methods[method] === 'function'
+    if (complete) return sink as SseSink
+  }
+  throw new TypeError(
+    `The parameter "sink" must be an SseSink, from createNodeSink(req, res) or createWebSink(); got ${describe(sink)}.`
+  )
 }

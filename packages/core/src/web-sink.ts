@@ -1,3 +1,4 @@
+import { describe } from './format.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
@@ -94,6 +95,7 @@ class ReadableStreamSink implements WebSink {
  *
  * @param lastEventId - The request's `Last-Event-ID` header, if any.
  * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
+ * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
  *
  * @example
  * ```ts
@@ -103,5 +105,10 @@ class ReadableStreamSink implements WebSink {
  * ```
  */
 export function createWebSink(lastEventId?: string): WebSink {
+  if (lastEventId !== undefined && typeof lastEventId !== 'string') {
+    throw new TypeError(
+      `The parameter "lastEventId" must be a string, or undefined when the request has none (Headers.get returns null: add ?? undefined); got ${describe(lastEventId)}.`
+    )
+  }
   return new ReadableStreamSink(lastEventId)
 }
