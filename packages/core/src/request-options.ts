@@ -258,6 +258,28 @@ function checkMethod(value: unknown): string {
   return method
 }
 
+/**
+ * Headers of the connection and the body, which fetch sets itself. Node's fetch (undici)
+ * fails a request carrying `Expect`, `Keep-Alive`, `Transfer-Encoding`, `Upgrade`, or a
+ * `Connection` other than `close` or `keep-alive`, and one whose `Content-Length` differs
+ * from the body, with a network error that hides the cause: naming the header at the call
+ * is clearer.
+ */
+const MANAGED_HEADERS = new Set(['expect', 'keep-alive', 'transfer-encoding', 'upgrade'])
+
+function checkManagedHeader(name: string, value: string): void {
+  const lower = name.toLowerCase()
+  if (
+    MANAGED_HEADERS.has(lower) ||
+    lower === 'content-length' ||
+    (lower === 'connection' && !/^\s*(close|keep-alive)\s*$/i.test(value))
+  ) {
+    throw new TypeError(
+      `The header "${name}" in "headers" is set by fetch from the connection and the body: remove it.`
+    )
+  }
+}
+
 function checkHeaders(value: unknown): Headers {
   const headers = new Headers()
   if (value === undefined) return headers
@@ -265,7 +287,9 @@ function checkHeaders(value: unknown): Headers {
     const label = typeof name === 'string' ? JSON.stringify(name) : describe(name)
     checkToken(name, `The header name ${label} in "headers"`)
     // Checked here rather than by `Headers`, which silently trims a trailing CR or LF.
-    headers.append(name as string, checkHeaderValue(headerValue, `The header "${String(name)}"`))
+    const checked = checkHeaderValue(headerValue, `The header "${String(name)}"`)
+    checkManagedHeader(name as string, checked)
+    headers.append(name as string, checked)
   }
   if (value instanceof Headers) {
     value.forEach((headerValue, name) => {
