@@ -1,0 +1,38 @@
+import { getRequestListener } from '@hono/node-server'
+import express from 'express'
+import { Hono } from 'hono'
+import Koa from 'koa'
+import { SSE_HEADERS, type AppFactory } from '../app.js'
+
+/*
+ * The frameworks alone, serving `/idle` with a hand-written stream: the memory a framework
+ * costs per open response before any SSE library, next to which each adapter is read.
+ */
+
+/** Express 5 writing the head itself. */
+export const expressAlone: AppFactory = () => {
+  const app = express()
+  app.get('/idle', (_req, res) => {
+    res.writeHead(200, SSE_HEADERS)
+    res.flushHeaders()
+  })
+  return { listener: app }
+}
+
+/** Koa 3 with `ctx.respond = false`, writing the head itself. */
+export const koaAlone: AppFactory = () => {
+  const app = new Koa()
+  app.use((ctx) => {
+    ctx.respond = false
+    ctx.res.writeHead(200, SSE_HEADERS)
+    ctx.res.flushHeaders()
+  })
+  return { listener: app.callback() }
+}
+
+/** Hono on `@hono/node-server` answering with a plain `ReadableStream` body. */
+export const honoAlone: AppFactory = () => {
+  const app = new Hono()
+  app.get('/idle', (c) => c.body(new ReadableStream<Uint8Array>(), 200, SSE_HEADERS))
+  return { listener: getRequestListener(app.fetch) }
+}

@@ -1,0 +1,39 @@
+/** Every server the benchmark can start, by the name its process is started with. */
+export const CONTENDERS = {
+  raw: 'raw `node:http` + `res.write`',
+  'better-sse': 'better-sse 0.16',
+  'hono-streamsse': 'Hono `streamSSE` on @hono/node-server',
+  'ssekit-core': 'ssekit core on `node:http`',
+  'ssekit-express': 'ssekit Express adapter',
+  'ssekit-koa': 'ssekit Koa adapter',
+  'ssekit-hono': 'ssekit Hono adapter on @hono/node-server',
+  express: 'Express alone (hand-written stream)',
+  koa: 'Koa alone (hand-written stream)',
+  hono: 'Hono on @hono/node-server alone (plain `ReadableStream`)',
+} as const
+
+export type ContenderName = keyof typeof CONTENDERS
+
+/** The contenders of the streaming scenarios, the reference first. */
+export const STREAMERS: readonly ContenderName[] = [
+  'raw',
+  'better-sse',
+  'hono-streamsse',
+  'ssekit-core',
+  'ssekit-express',
+  'ssekit-koa',
+  'ssekit-hono',
+]
+
+/** The contenders of the broadcast scenario: those with channels, and the raw loop. */
+export const BROADCASTERS: readonly ContenderName[] = [
+  'raw',
+  'better-sse',
+  'ssekit-core',
+  'ssekit-express',
+  'ssekit-koa',
+  'ssekit-hono',
+]
+
+/** The idle-memory contenders: the streamers plus each framework alone. */
+export const IDLERS: readonly ContenderName[] = [...STREAMERS, 'express', 'koa', 'hono']

@@ -1,0 +1,82 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { Bench, Section } from './bench.js'
+import { Child } from './ipc.js'
+import { report } from './report.js'
+import { broadcast } from './scenarios/broadcast.js'
+import { idle } from './scenarios/idle.js'
+import { relay } from './scenarios/relay.js'
+import { slow } from './scenarios/slow.js'
+import { throughput } from './scenarios/throughput.js'
+
+/*
+ * `pnpm bench`: every scenario, full size (under 10 minutes), results in bench/results/.
+ * `--quick`: smaller and fewer runs (under 2 minutes), printed only.
+ * `--check`: tiny runs that check every contender serves every scenario correctly.
+ * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast).
+ */
+const args = process.argv.slice(2)
+const check = args.includes('--check')
+const quick = check || args.includes('--quick')
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
+
+const scenarios = { throughput, idle, slow, relay, broadcast }
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+
+const started = new Date()
+const loadBefore = os.loadavg()
+const client = new Child('client', here('./client.js'), [])
+const upstream = new Child('upstream', here('./upstream.js'), [])
+const failures: string[] = []
+const bench: Bench = {
+  quick,
+  check,
+  client,
+  upstreamPort: await upstream.call<number>('port'),
+  fail: (message) => {
+    failures.push(message)
+    console.error(`FAIL ${message}`)
+  },
+  log: (message) => {
+    console.error(`… ${message}`)
+  },
+}
+
+const sections: Section[] = []
+try {
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    if (only !== undefined && !only.includes(name)) continue
+    sections.push(...(await scenario(bench)))
+  }
+} finally {
+  await Promise.all([client.stop(), upstream.stop()])
+}
+
+const seconds = (Date.now() - started.getTime()) / 1000
+if (check) {
+  console.log(
+    failures.length === 0
+      ? `bench check: every contender served every scenario correctly (${seconds.toFixed(0)} s)`
+      : `bench check: ${failures.length} failure(s)`
+  )
+  process.exit(failures.length === 0 ? 0 : 1)
+}
+
+const markdown = report(
+  { quick, check, started, seconds, loadBefore, loadAfter: os.loadavg() },
+  sections
+)
+console.log(markdown)
+if (!quick && only === undefined) {
+  const dir = here('../results/')
+  mkdirSync(dir, { recursive: true })
+  const stamp = started.toISOString().slice(0, 16).replace(/[T:]/g, '-')
+  writeFileSync(`${dir}${stamp}.md`, markdown)
+  writeFileSync(`${dir}latest.md`, markdown)
+  console.error(`… written to bench/results/${stamp}.md and bench/results/latest.md`)
+}
+if (failures.length > 0) process.exit(1)

@@ -1,0 +1,96 @@
+import {
+  drainedServer,
+  interleave,
+  ratios,
+  startServers,
+  stopServers,
+  type Bench,
+  type Section,
+} from '../bench.js'
+import { CONTENDERS, IDLERS, type ContenderName } from '../contenders.js'
+import { kb, range, ratio } from '../format.js'
+import { spread } from '../stats.js'
+
+interface Opened {
+  readonly opened: number
+  readonly ok: number
+}
+
+interface Run {
+  readonly heap: number
+  readonly rss: number
+}
+
+/** The framework each adapter runs on, whose memory alone it is read against. */
+const FRAMEWORK_OF: Partial<Record<ContenderName, ContenderName>> = {
+  'ssekit-core': 'raw',
+  'ssekit-express': 'express',
+  'ssekit-koa': 'koa',
+  'ssekit-hono': 'hono',
+}
+
+/**
+ * Scenario 2: idle streams. Heap and RSS per connection, after a full collection, with the
+ * connections open minus before they were opened.
+ */
+export async function idle(bench: Bench): Promise<Section[]> {
+  const { client } = bench
+  const servers = await startServers(IDLERS, bench.upstreamPort)
+  const counts = bench.check ? [50] : bench.quick ? [1000] : [1000, 5000, 10_000]
+  const sections: Section[] = []
+  try {
+    for (const count of counts) {
+      bench.log(`idle: ${count} streams`)
+      const results = await interleave(
+        servers,
+        bench.check || bench.quick ? 1 : 2,
+        async (server) => {
+          const before = await server.child.call<NodeJS.MemoryUsage>('memory')
+          const got = await client.call<Opened>('open', {
+            group: 'idle',
+            port: server.port,
+            path: '/idle',
+            count,
+          })
+          const after = await server.child.call<NodeJS.MemoryUsage>('memory')
+          await client.call('close', { group: 'idle' })
+          await drainedServer(server)
+          if (got.ok !== count)
+            bench.fail(`idle ${count}, ${server.name}: ${got.ok} of ${count} streams opened`)
+          return {
+            heap: (after.heapUsed - before.heapUsed) / count,
+            rss: (after.rss - before.rss) / count,
+          }
+        }
+      )
+      if (bench.check) continue
+      const heapOf = (name: ContenderName): number[] => results.get(name)!.map((r: Run) => r.heap)
+      const rawHeap = heapOf('raw')
+      sections.push({
+        title: `2. Idle streams: ${count.toLocaleString('en')} open connections`,
+        intro: `Server memory per open stream after a full collection (heap: V8 heap used; RSS: the whole process), with ${count.toLocaleString('en')} connections open, minus the same with none.`,
+        header: [
+          'Contender',
+          'heap per stream',
+          'heap ratio to raw',
+          'RSS per stream',
+          'heap ratio to its framework alone',
+        ],
+        rows: servers.map(({ name }) => {
+          const heap = heapOf(name)
+          const framework = FRAMEWORK_OF[name]
+          return [
+            CONTENDERS[name],
+            range(spread(heap.map((b) => b / 1e3)), ' KB'),
+            ratio(ratios(heap, rawHeap)),
+            kb(spread(results.get(name)!.map((r) => r.rss)).median),
+            framework === undefined ? '' : ratio(ratios(heap, heapOf(framework))),
+          ]
+        }),
+      })
+    }
+  } finally {
+    await stopServers(servers)
+  }
+  return sections
+}
