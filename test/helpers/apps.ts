@@ -23,6 +23,8 @@ export interface AppSetup {
 
 /** A test app listening on 127.0.0.1. */
 export interface App extends Listening {
+  /** The Node server, e.g. to count its open connections. */
+  readonly server: http.Server
   /** `GET /events`: the route, given the request's stream. */
   readonly events: string
   /** `GET /plain`: JSON `{ "plain": true }`, behind the middleware, never reading the stream. */

@@ -1,0 +1,261 @@
+import type {
+  SendResult,
+  SlowClientPolicy,
+  SseRequestResult,
+  SseStream,
+  SseStreamOptions,
+} from '@ssekit/core'
+import type http from 'node:http'
+import { performance } from 'node:perf_hooks'
+import { afterEach, describe, expect, it } from 'vitest'
+import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
+import { sleep, waitFor } from './helpers/listen.js'
+import { usedMemory } from './helpers/memory.js'
+import { rawGet, type RawClient } from './helpers/raw-client.js'
+import { socketCloseDelay, startUpstream, type Upstream } from './helpers/upstream.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+/** The streams' `maxBufferedBytes`. */
+const BOUND = 256 * KiB
+const DATA = 'x'.repeat(64 * KiB)
+const FRAME_BYTES = DATA.length + 'data: \n\n'.length
+/** 10 MiB of events: well past the bound and the socket buffers of a loopback connection. */
+const BURST = 160
+const SEND_TIMEOUT = 400
+/** Room for what the runtime holds besides the stream (parsers, socket buffers, GC noise). */
+const SLACK = 6 * MiB
+const POLICIES: readonly SlowClientPolicy[] = ['disconnect', 'wait']
+
+/** A promise the test settles by hand, to hold a route at a known point. */
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open }
+}
+
+/** How many connections the app's server has open. */
+function connections(app: App): Promise<number> {
+  return new Promise((resolve, reject) => {
+    app.server.getConnections((error, count) => {
+      if (error) reject(error)
+      else resolve(count)
+    })
+  })
+}
+
+/** Waits until the server has dropped every connection, or fails after `timeoutMs`. */
+async function serverDropsConnections(app: App, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while ((await connections(app)) > 0) {
+    if (Date.now() > deadline) throw new Error(`The server still holds a connection`)
+    await sleep(10)
+  }
+}
+
+/** Waits until the upstream has not written for `quietMs`, and gives back what it wrote. */
+async function stalled(upstream: Upstream, quietMs = 300): Promise<number> {
+  const call = await upstream.call(0)
+  await waitFor(() => call.blocked, 5000, 'the upstream to meet backpressure')
+  let written = -1
+  while (call.written !== written) {
+    written = call.written
+    await sleep(quietMs)
+  }
+  return written
+}
+
+describe.each(adapterApps)('a $name client that stops reading', (adapter: AdapterApp) => {
+  const cleanups: (() => unknown)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+
+  async function serve(route: Route, options: SseStreamOptions): Promise<App> {
+    const app = await adapter.serve(route, {
+      options: { heartbeat: 0, maxBufferedBytes: BOUND, ...options },
+    })
+    cleanups.push(() => app.close())
+    return app
+  }
+
+  /** Opens the stream on a bare socket, then stops reading once the headers arrived. */
+  async function stuckClient(app: App): Promise<RawClient> {
+    const client = rawGet(app.events, ['Connection: close'])
+    cleanups.push(() => client.socket.destroy())
+    await client.until('\r\n\r\n')
+    client.socket.pause()
+    return client
+  }
+
+  it.each(POLICIES)(
+    'ends an awaited send after sendTimeout and drops the connection (%s)',
+    async (slowClient) => {
+      let outcome: { blockedFor: number; result: SendResult; aborted: boolean } | undefined
+      const go = latch()
+      const app = await serve(
+        async (stream) => {
+          stream.init()
+          await go.promise
+          for (;;) {
+            const since = performance.now()
+            const result = await stream.send({ data: DATA })
+            if (result.clientDisconnected) {
+              const blockedFor = performance.now() - since
+              outcome = { blockedFor, result, aborted: stream.signal.aborted }
+              return
+            }
+          }
+        },
+        { slowClient, sendTimeout: SEND_TIMEOUT }
+      )
+      await stuckClient(app)
+      go.open()
+      const { blockedFor, aborted } = await waitFor(() => outcome, 5000, 'the send to end')
+      expect(blockedFor).toBeGreaterThanOrEqual(SEND_TIMEOUT - 50)
+      expect(blockedFor).toBeLessThan(SEND_TIMEOUT + 3000)
+      expect(aborted).toBe(true)
+      // Dropped by the server while the client still holds its end without reading.
+      await serverDropsConnections(app)
+    }
+  )
+
+  it('drops the client on an unawaited burst past maxBufferedBytes (disconnect)', async () => {
+    let results: SendResult[] | undefined
+    const go = latch()
+    const app = await serve(
+      async (stream) => {
+        stream.init()
+        await go.promise
+        const sends = Array.from({ length: BURST }, () => stream.send({ data: DATA }))
+        results = await Promise.all(sends)
+      },
+      { slowClient: 'disconnect', sendTimeout: 0 }
+    )
+    await stuckClient(app)
+    go.open()
+    const settled = await waitFor(() => results, 5000, 'every send to settle')
+    expect(settled.at(-1)).toEqual({ clientDisconnected: true })
+    const delivered = settled.filter((result) => !result.clientDisconnected).length
+    expect(delivered * FRAME_BYTES).toBeLessThan((BURST * FRAME_BYTES) / 4)
+    await serverDropsConnections(app)
+  })
+
+  it('holds an unawaited burst under wait and delivers it in order once the client reads', async () => {
+    let results: SendResult[] | undefined
+    const go = latch()
+    const app = await serve(
+      async (stream) => {
+        stream.init()
+        await go.promise
+        const sends = Array.from({ length: BURST }, (_, i) =>
+          stream.send({ id: String(i), data: DATA })
+        )
+        results = await Promise.all(sends)
+        stream.close()
+      },
+      { slowClient: 'wait', sendTimeout: 0 }
+    )
+    let response: http.ServerResponse | undefined
+    app.server.once('request', (_req: unknown, res: http.ServerResponse) => (response = res))
+    const client = await stuckClient(app)
+    go.open()
+    await sleep(300)
+    expect(results).toBeUndefined()
+    // Held back by the stream, not queued in the Node response. (Hono's stream holds its
+    // bound in the web body; the response then holds at most one chunk more.)
+    expect(response!.writableLength).toBeLessThanOrEqual(BOUND + FRAME_BYTES)
+    client.socket.resume()
+    await client.closed
+    expect(results?.every((result) => !result.clientDisconnected)).toBe(true)
+    const ids = [...client.body().matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]))
+    expect(ids).toEqual(Array.from({ length: BURST }, (_, i) => i))
+  })
+
+  it('gives up on held sends after sendTimeout and drops the connection (wait)', async () => {
+    let outcome: { results: SendResult[]; took: number } | undefined
+    const go = latch()
+    const app = await serve(
+      async (stream) => {
+        stream.init()
+        await go.promise
+        const since = performance.now()
+        const sends = Array.from({ length: BURST }, () => stream.send({ data: DATA }))
+        const results = await Promise.all(sends)
+        outcome = { results, took: performance.now() - since }
+      },
+      { slowClient: 'wait', sendTimeout: SEND_TIMEOUT }
+    )
+    await stuckClient(app)
+    go.open()
+    const { results, took } = await waitFor(() => outcome, 5000, 'every send to settle')
+    expect(took).toBeGreaterThanOrEqual(SEND_TIMEOUT - 50)
+    expect(took).toBeLessThan(SEND_TIMEOUT + 3000)
+    expect(results.at(-1)).toEqual({ clientDisconnected: true })
+    await serverDropsConnections(app)
+  })
+
+  describe('while forwarding an endless upstream', () => {
+    /** An upstream that sends big events as fast as its reader takes them, until closed. */
+    async function endlessUpstream(): Promise<Upstream> {
+      const upstream = await startUpstream(async (call) => {
+        while (await call.send({ data: DATA }));
+      })
+      cleanups.push(() => upstream.close())
+      return upstream
+    }
+
+    /** A route forwarding the upstream, recording how the request ended. */
+    function forwarding(upstream: Upstream): {
+      route: Route
+      outcome: () => { result: SseRequestResult; stream: SseStream } | undefined
+    } {
+      let outcome: { result: SseRequestResult; stream: SseStream } | undefined
+      return {
+        route: async (stream) => {
+          const result = await stream.request({ url: upstream.url, forward: true, collect: false })
+          outcome = { result, stream }
+        },
+        outcome: () => outcome,
+      }
+    }
+
+    it('holds the upstream read within maxBufferedBytes, then closes it when the client leaves', async () => {
+      const upstream = await endlessUpstream()
+      const { route, outcome } = forwarding(upstream)
+      const app = await serve(route, { sendTimeout: 0 })
+      const before = usedMemory()
+      const client = await stuckClient(app)
+      const written = await stalled(upstream)
+      const growth = usedMemory() - before
+      expect(growth).toBeLessThan(BOUND + SLACK)
+      // Still stuck, still open, and nothing more was read from the upstream meanwhile.
+      await sleep(500)
+      const call = await upstream.call(0)
+      expect(call.written).toBe(written)
+      expect(call.closedAt).toBeUndefined()
+      expect(outcome()).toBeUndefined()
+
+      const left = performance.now()
+      client.socket.destroy()
+      expect(await socketCloseDelay(call, left)).toBeLessThan(2000)
+      const { result, stream } = await waitFor(outcome, 5000, 'request() to resolve')
+      expect(result.clientDisconnected).toBe(true)
+      expect(stream.clientDisconnected).toBe(true)
+    })
+
+    it('drops the client after sendTimeout and closes the upstream connection', async () => {
+      const upstream = await endlessUpstream()
+      const { route, outcome } = forwarding(upstream)
+      const app = await serve(route, { sendTimeout: SEND_TIMEOUT })
+      await stuckClient(app)
+      const call = await upstream.call(0)
+      await waitFor(() => call.blocked, 5000, 'the upstream to meet backpressure')
+      const since = performance.now()
+      const { result } = await waitFor(outcome, 5000, 'request() to resolve')
+      expect(result.clientDisconnected).toBe(true)
+      expect(await socketCloseDelay(call, since)).toBeLessThan(SEND_TIMEOUT + 3000)
+      await serverDropsConnections(app)
+    })
+  })
+})
