@@ -13,7 +13,8 @@ import {
   type AppSetup,
   type Route,
 } from './helpers/apps.js'
-import { waitFor } from './helpers/listen.js'
+import { sleep, waitFor } from './helpers/listen.js'
+import { rawGet } from './helpers/raw-client.js'
 import { readEvents, type EventReader } from './helpers/read-events.js'
 import { startUpstream, type Upstream } from './helpers/upstream.js'
 
@@ -157,6 +158,22 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     expect(results).toEqual([{ clientDisconnected: true }, { clientDisconnected: true }])
     expect((streamSignal?.reason as DOMException).name).toBe('AbortError')
     // A client leaving is not an error of the app.
+    expect(served.errors).toEqual([])
+  })
+
+  it('does not report a client that resets the connection as an app error', async () => {
+    let streamSignal: AbortSignal | undefined
+    const served = await serve(async (stream) => {
+      streamSignal = stream.signal
+      await stream.send({ data: 'before' })
+      await ended(stream)
+    })
+    const client = rawGet(served.events)
+    await client.until('data: before')
+    client.socket.resetAndDestroy()
+    await waitFor(() => streamSignal?.aborted, 5000, 'the stream to end')
+    // A report of the reset could follow the stream's end: leave time for one.
+    await sleep(50)
     expect(served.errors).toEqual([])
   })
 

@@ -17,8 +17,23 @@ const streams = lazyNodeStreams<Context>({
   // `ctx.res` as the handler runs, so Koa must leave the response alone.
   onOpen: (ctx) => {
     ctx.respond = false
+    ignoreConnectionErrors(ctx)
   },
 })
+
+/**
+ * Koa reports an error of the connection itself (`onFinished` sees the socket fail) as an app
+ * error. Once the stream owns the response, a client resetting the connection is the stream's
+ * normal end, seen as `clientDisconnected`; other errors are still reported.
+ */
+function ignoreConnectionErrors(ctx: Context): void {
+  const report = ctx.onerror.bind(ctx)
+  const { socket } = ctx.req
+  ctx.onerror = (error) => {
+    if (socket.errored !== null && error === socket.errored) return
+    report(error)
+  }
+}
 
 /**
  * Koa middleware that gives handlers `ctx.sse`, the {@link SseStream} of the request.
