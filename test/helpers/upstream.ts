@@ -25,6 +25,8 @@ export interface UpstreamCall {
   readonly body: Buffer
   /** The request body decoded as UTF-8. */
   readonly text: string
+  /** `performance.now()` when the request arrived (its body read in full). */
+  readonly arrivedAt: number
   /** Bytes handed to `res.write` so far. */
   readonly written: number
   /** A write is waiting for the socket to drain: the client is not reading. */
@@ -84,6 +86,7 @@ function createCall(
   res: http.ServerResponse,
   body: Buffer
 ): UpstreamCall {
+  const arrivedAt = performance.now()
   let written = 0
   let blocked = false
   let closedAt: number | undefined
@@ -122,6 +125,7 @@ function createCall(
     headers: req.headers,
     body,
     text: body.toString('utf8'),
+    arrivedAt,
     get written() {
       return written
     },

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   socketCloseDelay,
@@ -97,6 +98,49 @@ describe('parsing upstream bytes', () => {
     expect(events).toHaveLength(2)
     expect(events[0]!.data).toBe(big)
     expect(events[1]).toEqual({ data: 'after' })
+  })
+})
+
+describe('parsing arbitrary upstream bytes', () => {
+  /** Pieces of a byte stream: SSE lines in UTF-8 (multi-byte characters included) or noise. */
+  const piece = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom('data: ', 'data:', 'id: ', 'event: ', ': ', 'retry: ', ''),
+        fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', ':', ' ', '\0'), maxLength: 6 }),
+        fc.constantFrom('\n', '\r', '\r\n', '\n\n', '\r\n\r\n', '')
+      )
+      .map((parts) => encoder.encode(parts.join(''))),
+    // Invalid UTF-8: stray continuation bytes, lead bytes without their tail, 0xFF, a BOM.
+    fc.uint8Array({ maxLength: 4 }),
+    fc.constantFrom(Uint8Array.of(0xef, 0xbb, 0xbf), Uint8Array.of(0xe2, 0x82), Uint8Array.of(0xff))
+  )
+  const bytes = fc.array(piece, { maxLength: 25 }).map((pieces) => {
+    const all = new Uint8Array(pieces.reduce((total, part) => total + part.length, 0))
+    let offset = 0
+    for (const part of pieces) {
+      all.set(part, offset)
+      offset += part.length
+    }
+    return all
+  })
+
+  it('gives the same events however the bytes are cut into chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(bytes, fc.array(fc.nat(), { maxLength: 10 }), async (stream, offsets) => {
+        const points = [...new Set(offsets.map((offset) => offset % (stream.length + 1)))].sort(
+          (a, b) => a - b
+        )
+        const chunks: Uint8Array[] = []
+        let start = 0
+        for (const point of [...points, stream.length]) {
+          chunks.push(stream.subarray(start, point))
+          start = point
+        }
+        expect(await parse(chunks)).toEqual(await parse([stream]))
+      }),
+      { numRuns: 300 }
+    )
   })
 })
 

@@ -1,53 +1,52 @@
-import {
-  createParser,
-  type EventSourceMessage,
-  type EventSourceParser,
-  type ParseError,
-} from 'eventsource-parser'
 import { describe } from './format.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
+import { EventParser } from './event-parser.js'
 import type { UpstreamEvent } from './request-options.js'
 import type { UpstreamCall } from './upstream.js'
 
-const CR = 13
-
 /**
- * The body of one upstream response, read chunk by chunk into events: bytes are decoded as
- * UTF-8 by a streaming decoder (a character split across chunks stays whole, a leading BOM is
- * dropped), parsed by `eventsource-parser`, and passed through the call's `transform`.
+ * The body of one upstream response, read chunk by chunk into the call's queue: bytes are
+ * decoded as UTF-8 by a streaming decoder (a character split across chunks stays whole, a
+ * leading BOM is dropped, invalid bytes become U+FFFD as the spec says), parsed into events,
+ * and passed through the call's `transform`. However the connection ends, the call decides
+ * what follows: a reconnection, the end, or an error.
  *
- * An idle timeout runs only while a read waits for the upstream, so a slow consumer does not
- * count as a silent upstream. It costs one timer per connection, rescheduled at most once per
- * interval, and a clock read per chunk.
+ * Two clocks run only while a read waits for the upstream, so a slow consumer counts for
+ * neither: `idleTimeout` from the start of each read, and `eventTimeout` summed over the reads
+ * that one unfinished event spans. Each costs one timer per connection, rescheduled at most
+ * once per interval; the idle clock reads the time once per chunk, the event clock only for
+ * chunks that leave an event unfinished.
  */
 export class EventConnection {
-  /**
-   * Events parsed from the chunks read so far and not yet taken. Consumers take them all
-   * after each {@link EventConnection.read}, then empty the array.
-   */
-  readonly queue: UpstreamEvent[] = []
   readonly #call: UpstreamCall
+  readonly #queue: UpstreamEvent[]
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   readonly #contentType: string | null
   readonly #decoder = new TextDecoder()
-  readonly #parser: EventSourceParser
+  readonly #parser: EventParser
   readonly #transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
-  /** A parse failure, thrown once the events before it were taken. */
+  /** An oversized event, thrown once the events before it were taken. */
   #failure: SseUpstreamError | undefined
-  /** The last character fed was CR, which may yet turn out to be half of a CRLF. */
-  #pendingCr = false
   #done = false
   #count = 0
-  readonly #idleTimeout: number
-  readonly #maxEventSize: number
-  #idleTimer: ReturnType<typeof setTimeout> | undefined
-  #idleError: SseTimeoutError | undefined
+  #received = false
+  #timedOut: SseTimeoutError | undefined
   #reading = false
-  /** When the current read started (ms since the epoch): the idle clock runs from there. */
-  #lastActive = 0
+  /** When the current read started (ms since the epoch), while a clock needs it. */
+  #readStart = 0
+  readonly #idleTimeout: number
+  #idleTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #eventTimeout: number
+  #eventTimer: ReturnType<typeof setTimeout> | undefined
+  /** The parser holds an unfinished event: the event clock runs. */
+  #midEvent = false
+  /** Milliseconds the unfinished event waited for the upstream before the current read. */
+  #eventWaited = 0
+  /** The parser's frame count when the unfinished event was last seen. */
+  #frames = 0
 
   /**
-   * @param call - The call this connection belongs to.
+   * @param call - The call this connection belongs to; events go to its queue.
    * @param body - The response body.
    * @param contentType - The response's `Content-Type`, for error reports.
    */
@@ -57,21 +56,16 @@ export class EventConnection {
     contentType: string | null
   ) {
     this.#call = call
+    this.#queue = call.queue
     this.#reader = body?.getReader()
     this.#contentType = contentType
-    const { transform, maxEventSize, idleTimeout } = call.request
+    const { transform, maxEventSize, idleTimeout, eventTimeout } = call.request
     this.#transform = transform
-    this.#parser = createParser({
-      onEvent: this.#onEvent,
-      onRetry: (retry) => {
-        call.retry = retry
-      },
-      onError: this.#onParseError,
-      maxBufferSize: maxEventSize === Infinity ? undefined : maxEventSize,
-    })
+    this.#parser = new EventParser(this.#onEvent, call, maxEventSize)
     this.#idleTimeout = idleTimeout
-    this.#maxEventSize = maxEventSize
-    if (idleTimeout > 0) this.#scheduleIdle(idleTimeout)
+    this.#eventTimeout = eventTimeout
+    if (idleTimeout > 0) this.#idleTimer = unref(setTimeout(this.#onIdle, idleTimeout))
+    if (eventTimeout > 0) this.#eventTimer = unref(setTimeout(this.#onEventClock, eventTimeout))
   }
 
   /** Whether the body ended, failed or was cancelled. */
@@ -79,35 +73,41 @@ export class EventConnection {
     return this.#done
   }
 
+  /** Whether the upstream sent anything on this connection: it worked, if only for a while. */
+  get received(): boolean {
+    return this.#received
+  }
+
   /**
-   * Reads the next chunk of the body and parses it into {@link EventConnection.queue}.
+   * Reads the next chunk of the body and parses it into the call's queue.
    *
-   * @returns `false` once the body has ended and every event was queued.
-   * @throws What {@link UpstreamCall.failure} makes of an error, once the events before it
-   * were taken; an error thrown by `transform`.
+   * @returns `false` once the call is over; after the connection ended, what the call's
+   * next connection returns.
+   * @throws What the call makes of the connection's end; an error thrown by `transform`.
    */
   async read(): Promise<boolean> {
-    if (this.#interrupted()) throw this.#fail(undefined)
-    if (this.#failure !== undefined) throw this.#fail(this.#failure)
-    if (this.#done) return false
+    if (this.#done) return this.#over(this.#failure)
     const reader = this.#reader
     if (reader === undefined) return this.#end()
     this.#reading = true
-    if (this.#idleTimeout > 0) this.#lastActive = Date.now()
-    let chunk: Awaited<ReturnType<typeof reader.read>>
+    if (this.#idleTimeout > 0 || this.#midEvent) this.#readStart = Date.now()
+    let chunk: Awaited<ReturnType<typeof reader.read>> | undefined
+    let failure: unknown
     try {
       chunk = await reader.read()
     } catch (error) {
-      throw this.#fail(error)
-    } finally {
-      this.#reading = false
+      failure = error
     }
-    // A cancelled body reads as ended: tell a stop from a real end.
-    if (this.#interrupted()) throw this.#fail(undefined)
+    this.#reading = false
+    if (this.#midEvent) this.#eventWaited += Date.now() - this.#readStart
+    if (chunk === undefined) return this.#over(failure)
+    // A cancelled body reads as ended: tell a stop or a timeout from a real end.
+    if (this.#interrupted()) return this.#over(undefined)
     if (chunk.done) return this.#end()
+    this.#received = true
     const text = this.#decoder.decode(chunk.value, { stream: true })
     if (text !== '') this.#feed(text)
-    this.#throwIfFailed()
+    if (this.#failure !== undefined && this.#queue.length === 0) return this.#over(this.#failure)
     return true
   }
 
@@ -123,63 +123,58 @@ export class EventConnection {
     this.#reader?.cancel(reason).catch(() => undefined)
   }
 
-  #feed(text: string): void {
-    this.#pendingCr = text.charCodeAt(text.length - 1) === CR
-    this.#parser.feed(text)
+  /** The call was stopped, or a timeout cancelled the body. */
+  #interrupted(): boolean {
+    return this.#done || this.#timedOut !== undefined
   }
 
-  #end(): boolean {
+  #feed(text: string): void {
+    const parser = this.#parser
+    if (!parser.feed(text)) this.#tooLarge()
+    if (this.#eventTimeout === 0) return
+    if (!parser.midFrame) this.#midEvent = false
+    else if (!this.#midEvent || parser.frames !== this.#frames) {
+      // An event began in this chunk: its clock starts with the next read.
+      this.#midEvent = true
+      this.#eventWaited = 0
+      this.#frames = parser.frames
+    }
+  }
+
+  #end(): Promise<boolean> | true {
     const rest = this.#decoder.decode()
     if (rest !== '') this.#feed(rest)
-    // A stream ending in CR ended its last line: the parser waits for a possible LF forever.
-    if (this.#pendingCr) this.#feed('\n')
     this.#finish()
     const call = this.#call
     call.log?.('end', { events: this.#count, lastEventId: call.lastEventId, retry: call.retry })
-    this.#throwIfFailed()
-    return this.queue.length > 0
+    // The events of the last chunk first; the next read hands the end to the call.
+    return this.#queue.length > 0 || this.#over(this.#failure)
   }
 
-  /** The call was stopped or the idle timeout passed. */
-  #interrupted(): boolean {
-    return this.#call.stopped !== undefined || this.#idleError !== undefined
-  }
-
-  /** Throws a parse failure once the events parsed before it have been taken. */
-  #throwIfFailed(): void {
-    if (this.#failure !== undefined && this.queue.length === 0) throw this.#fail(this.#failure)
-  }
-
-  #fail(error: unknown): unknown {
+  /**
+   * Hands the end of this connection to the call.
+   *
+   * @param error - What failed; `undefined` when the body ended, was cancelled or timed out.
+   */
+  #over(error: unknown): Promise<boolean> {
+    let failure: unknown
+    if (error !== undefined || this.#timedOut !== undefined) {
+      failure = this.#call.failure(error, this.#timedOut, this.#contentType)
+      if (!this.#done) this.cancel(failure)
+    }
     this.#finish()
-    return this.#call.failure(error, this.#idleError, this.#contentType)
+    return this.#call.recover(this, failure)
   }
 
   #finish(): void {
     this.#done = true
     clearTimeout(this.#idleTimer)
+    clearTimeout(this.#eventTimer)
     this.#idleTimer = undefined
+    this.#eventTimer = undefined
   }
 
-  readonly #onEvent = (message: EventSourceMessage): void => {
-    const { id, event: type, data } = message
-    if (this.#failure !== undefined) return
-    // The parser bounds only what it buffers across chunks; an event that arrived whole in
-    // one chunk is checked here.
-    if (data.length > this.#maxEventSize) {
-      this.#tooLarge()
-      return
-    }
-    if (id !== undefined) this.#call.lastEventId = id
-    // The contract: fields the frame lacked are absent, not present as `undefined`.
-    let event: UpstreamEvent =
-      type === undefined
-        ? id === undefined
-          ? { data }
-          : { data, id }
-        : id === undefined
-          ? { event: type, data }
-          : { event: type, data, id }
+  readonly #onEvent = (event: UpstreamEvent): void => {
     this.#count++
     const transform = this.#transform
     if (transform !== undefined) {
@@ -188,50 +183,50 @@ export class EventConnection {
       event = checkTransformed(mapped)
     }
     this.#call.log?.('event', { type: event.event ?? 'message', size: event.data.length })
-    this.queue.push(event)
+    this.#queue.push(event)
   }
 
-  readonly #onParseError = (error: ParseError): void => {
-    // Unknown fields and bad retry values are ignored, as the spec tells clients to.
-    if (error.type === 'max-buffer-size-exceeded') this.#tooLarge(error)
-  }
-
-  #tooLarge(cause?: ParseError): void {
+  #tooLarge(): void {
     if (this.#failure !== undefined) return
     const { safeUrl, maxEventSize } = this.#call.request
     this.#call.log?.('error', { type: 'event-too-large', maxEventSize })
     this.#failure = new SseUpstreamError(
       `The upstream ${safeUrl} sent an event or line longer than ${maxEventSize} characters (maxEventSize).`,
-      {
-        type: 'event-too-large',
-        url: safeUrl,
-        status: 200,
-        contentType: this.#contentType,
-        cause,
-      }
+      { type: 'event-too-large', url: safeUrl, status: 200, contentType: this.#contentType }
     )
     this.#call.abortConnection(this.#failure)
-  }
-
-  #scheduleIdle(delay: number): void {
-    const timer = setTimeout(this.#onIdle, delay)
-    ;(timer as { unref?: () => void }).unref?.()
-    this.#idleTimer = timer
   }
 
   readonly #onIdle = (): void => {
     if (this.#done) return
     const idle = this.#idleTimeout
-    const waited = this.#reading ? Date.now() - this.#lastActive : 0
-    if (waited < idle) {
-      this.#scheduleIdle(idle - waited)
-      return
-    }
-    const { safeUrl } = this.#call.request
-    this.#idleError = new SseTimeoutError('idle', idle, safeUrl)
-    this.#call.log?.('timeout', { phase: 'idle' })
-    this.#call.abortConnection(this.#idleError)
+    const waited = this.#reading ? Date.now() - this.#readStart : 0
+    if (waited < idle) this.#idleTimer = unref(setTimeout(this.#onIdle, idle - waited))
+    else this.#timeOut('idle', idle)
   }
+
+  readonly #onEventClock = (): void => {
+    if (this.#done) return
+    const limit = this.#eventTimeout
+    let waited = 0
+    if (this.#midEvent) {
+      waited = this.#eventWaited + (this.#reading ? Date.now() - this.#readStart : 0)
+    }
+    if (waited < limit) this.#eventTimer = unref(setTimeout(this.#onEventClock, limit - waited))
+    else this.#timeOut('event', limit)
+  }
+
+  #timeOut(phase: 'idle' | 'event', limit: number): void {
+    this.#timedOut = new SseTimeoutError(phase, limit, this.#call.request.safeUrl)
+    this.#call.log?.('timeout', { phase })
+    this.#call.abortConnection(this.#timedOut)
+  }
+}
+
+/** Keeps a timer from holding the process open; the pending fetch's socket already does. */
+function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
+  ;(timer as { unref?: () => void }).unref?.()
+  return timer
 }
 
 function checkTransformed(event: unknown): UpstreamEvent {

@@ -71,13 +71,17 @@ export class SseUpstreamError extends Error {
   }
 }
 
-/** When a timeout passed: waiting for the response headers, or between two upstream chunks. */
-export type SseTimeoutPhase = 'connect' | 'idle'
+/**
+ * When a timeout passed: waiting for the response headers (`'connect'`), between two upstream
+ * chunks (`'idle'`), or while one event was arriving (`'event'`).
+ */
+export type SseTimeoutPhase = 'connect' | 'idle' | 'event'
 
 /**
- * The upstream took too long: no response headers within `timeout` (`phase: 'connect'`), or no
- * bytes for `idleTimeout` while the body was being read (`phase: 'idle'`). The upstream
- * connection is closed when this is thrown.
+ * The upstream took too long: no response headers within `timeout` (`phase: 'connect'`), no
+ * bytes for `idleTimeout` while the body was being read (`phase: 'idle'`), or more than
+ * `eventTimeout` to complete one event (`phase: 'event'`). The upstream connection is closed
+ * when this is thrown.
  */
 export class SseTimeoutError extends Error {
   override readonly name = 'SseTimeoutError'
@@ -99,7 +103,9 @@ export class SseTimeoutError extends Error {
     super(
       phase === 'connect'
         ? `The upstream ${url} sent no response headers within ${timeout} ms (timeout).`
-        : `The upstream ${url} sent nothing for ${timeout} ms (idleTimeout).`
+        : phase === 'idle'
+          ? `The upstream ${url} sent nothing for ${timeout} ms (idleTimeout).`
+          : `The upstream ${url} took more than ${timeout} ms to send one event (eventTimeout).`
     )
     this.phase = phase
     this.timeout = timeout

@@ -1,4 +1,3 @@
-import type { EventConnection } from './connection.js'
 import {
   resolveRequestOptions,
   type ResolvedRequest,
@@ -16,8 +15,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 class UpstreamEventIterator implements AsyncIterableIterator<UpstreamEvent, undefined> {
   readonly #request: ResolvedRequest
   #call: UpstreamCall | undefined
-  #connection: EventConnection | undefined
-  /** Index of the next event to hand out from the connection's queue. */
+  /** Index of the next event to hand out from the call's queue. */
   #next = 0
   /** The read in flight, shared by concurrent `next()` calls. */
   #pull: Promise<boolean> | undefined
@@ -34,10 +32,10 @@ class UpstreamEventIterator implements AsyncIterableIterator<UpstreamEvent, unde
   async next(): Promise<IteratorResult<UpstreamEvent, undefined>> {
     for (;;) {
       if (this.#finished) return DONE
-      const queue = this.#connection?.queue
+      const call = this.#call
       // Once stopped, the read below throws the signal's reason instead of yielding the rest.
-      if (queue !== undefined && this.#next < queue.length && this.#call?.stopped === undefined) {
-        return { done: false, value: queue[this.#next++] as UpstreamEvent }
+      if (call !== undefined && this.#next < call.queue.length && call.stopped === undefined) {
+        return { done: false, value: call.queue[this.#next++] as UpstreamEvent }
       }
       let more: boolean
       try {
@@ -65,15 +63,15 @@ class UpstreamEventIterator implements AsyncIterableIterator<UpstreamEvent, unde
 
   async #fill(): Promise<boolean> {
     try {
-      let connection = this.#connection
-      if (connection === undefined) {
-        this.#call = new UpstreamCall(this.#request)
-        connection = await this.#call.connect()
-        this.#connection = connection
+      let call = this.#call
+      if (call === undefined) {
+        call = new UpstreamCall(this.#request)
+        this.#call = call
+        if (!(await call.open())) return false
       }
-      connection.queue.length = 0
+      call.queue.length = 0
       this.#next = 0
-      return await connection.read()
+      return await call.read()
     } finally {
       this.#pull = undefined
     }

@@ -1,4 +1,3 @@
-import type { EventConnection } from './connection.js'
 import { collectEvents, runRequest, type Collector, type Consume } from './request.js'
 import {
   resolveRequestOptions,
@@ -7,17 +6,18 @@ import {
   type SseRequestResult,
 } from './request-options.js'
 import type { SseStream } from './stream.js'
+import type { UpstreamCall } from './upstream.js'
 
 /**
  * Relays each event into the stream as it arrives. Each send is awaited before the next read,
  * so a client that reads slowly slows the upstream read instead of filling memory.
  */
 function relayInto(stream: SseStream): Consume {
-  return async (connection: EventConnection, collector: Collector) => {
+  return async (call: UpstreamCall, collector: Collector) => {
     // Only now: a handler that catches an upstream error can still answer with a status.
     stream.init()
-    const queue = connection.queue
-    while (await connection.read()) {
+    const queue = call.queue
+    while (await call.read()) {
       for (const event of queue) {
         collector.add(event)
         if ((await stream.send(event)).clientDisconnected) return true

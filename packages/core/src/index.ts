@@ -21,10 +21,12 @@ export {
   type SseShutdown,
 } from './middleware-options.js'
 export {
+  DEFAULT_EVENT_TIMEOUT_MS,
   DEFAULT_MAX_EVENT_SIZE,
   DEFAULT_MAX_EVENTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type SseFetch,
+  type SseOpenInfo,
   type SseRequestBody,
   type SseRequestHeaders,
   type SseRequestOptions,
@@ -32,6 +34,16 @@ export {
   type UpstreamEvent,
 } from './request-options.js'
 export { sseRequest } from './request.js'
+export {
+  DEFAULT_MAX_RECONNECT_DELAY_MS,
+  DEFAULT_RECONNECT_ATTEMPTS,
+  DEFAULT_RECONNECT_DELAY_MS,
+  DEFAULT_RECONNECT_ELAPSED_MS,
+  type SseGiveUpInfo,
+  type SseReconnectOptions,
+  type SseRetryInfo,
+  type SseRetryReason,
+} from './reconnect.js'
 export { sseEvents } from './events.js'
 export {
   SseTimeoutError,

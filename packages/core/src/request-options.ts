@@ -1,6 +1,7 @@
 import { describe } from './format.js'
 import { checkHeaderValue, checkToken } from './headers.js'
 import { decodeComponent, pickLogger, redactUrl, type SseLogger } from './log.js'
+import { resolveReconnect, type ResolvedReconnect, type SseReconnectOptions } from './reconnect.js'
 
 /** One event received from an upstream event stream. */
 export interface UpstreamEvent {
@@ -20,6 +21,18 @@ export type SseRequestBody = NonNullable<RequestInit['body']>
 
 /** A `fetch` implementation, for runtimes or tests that need their own. */
 export type SseFetch = (input: string, init: RequestInit) => Promise<Response>
+
+/** What {@link SseRequestOptions.onOpen} learns about each connection that opened. */
+export interface SseOpenInfo {
+  /** The response status: 200, since only a 200 `text/event-stream` answer opens. */
+  readonly status: number
+  /** The response headers. */
+  readonly headers: Headers
+  /** 0 for the first connection, then how many reconnections the call has made. */
+  readonly reconnects: number
+  /** The `Last-Event-ID` this connection's request sent, if any. */
+  readonly lastEventId: string | undefined
+}
 
 /** Options of {@link sseRequest}, {@link sseEvents} and {@link SseStream.request}. */
 export interface SseRequestOptions {
@@ -69,6 +82,40 @@ export interface SseRequestOptions {
    * @defaultValue 0
    */
   idleTimeout?: number
+  /**
+   * Milliseconds one event may take to arrive, from its first line to the blank line that
+   * ends it (an unfinished line counts, a finished comment between events does not). It
+   * bounds an upstream that trickles bytes, which `idleTimeout` cannot catch since any byte
+   * resets it; passing it rejects with {@link SseTimeoutError} phase `'event'`, which is not
+   * retried. Time spent waiting for a slow downstream client does not count. `0` turns it off.
+   * @defaultValue 60000
+   */
+  eventTimeout?: number
+  /**
+   * Reconnect when the connection drops or fails: after the delay the upstream asked for with
+   * `retry`, or else exponential backoff with jitter, the request is sent again with
+   * `Last-Event-ID` set to the last id received (ids of frames without data included), and
+   * events go on as one stream. `true` takes the defaults of {@link SseReconnectOptions}.
+   *
+   * Never retried: an answer other than 200 `text/event-stream` (final, as in EventSource),
+   * an oversized or overlong event, and errors thrown by `transform` or hooks. A 204 answer to
+   * a reconnection ends the call normally. Requests that must not be repeated run without
+   * reconnection: non-idempotent methods such as POST (unless `nonIdempotent: true`) and
+   * streamed bodies, which cannot be sent twice. Cancelling (`signal`, the client leaving,
+   * `break`) during a wait ends the call at once.
+   *
+   * Events are neither lost nor repeated across a reconnection when the upstream honours
+   * `Last-Event-ID`; an event cut off by the drop is discarded, as the spec says.
+   * @defaultValue false
+   */
+  reconnect?: boolean | SseReconnectOptions
+  /**
+   * Called each time a connection opens (the upstream answered 200 `text/event-stream`),
+   * before its first event. An error it throws fails the call.
+   *
+   * @param info - The status, headers, and how many reconnections came before.
+   */
+  onOpen?: (info: SseOpenInfo) => void
   /**
    * `true` writes debug records of the request's life through `console.debug`, each line
    * prefixed `[ssekit]`; a function receives them instead. `NODE_DEBUG=ssekit` turns logging
@@ -132,6 +179,9 @@ export const DEFAULT_MAX_EVENTS = 100_000
 /** Default cap on one upstream event's size, in characters. */
 export const DEFAULT_MAX_EVENT_SIZE: number = 16 * 1024 * 1024
 
+/** Default milliseconds one upstream event may take to arrive. */
+export const DEFAULT_EVENT_TIMEOUT_MS = 60_000
+
 /** Node's largest timer delay; longer ones silently become 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -156,6 +206,12 @@ export interface ResolvedRequest {
   readonly signal: AbortSignal | undefined
   readonly timeout: number
   readonly idleTimeout: number
+  readonly eventTimeout: number
+  /** Present when the call reconnects. */
+  readonly reconnect: ResolvedReconnect | undefined
+  /** Why a request that asked to reconnect will not, for the debug log. */
+  readonly reconnectRefused: string | undefined
+  readonly onOpen: ((info: SseOpenInfo) => void) | undefined
   readonly logger: SseLogger | undefined
   readonly fetch: SseFetch
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
@@ -188,6 +244,7 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     url.password = ''
   }
   const { body, json, streamed } = checkBody(options.body, method)
+  const { reconnect, refused } = resolveReconnect(options.reconnect, method, streamed)
   const mediaType =
     options.bodyMediaType === undefined
       ? undefined
@@ -211,6 +268,10 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     signal: checkSignal(options.signal),
     timeout: checkTimeout(options.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT_MS),
     idleTimeout: checkTimeout(options.idleTimeout, 'idleTimeout', 0),
+    eventTimeout: checkTimeout(options.eventTimeout, 'eventTimeout', DEFAULT_EVENT_TIMEOUT_MS),
+    reconnect,
+    reconnectRefused: refused,
+    onOpen: checkFunction(options.onOpen, 'onOpen'),
     logger: pickLogger(checkDebug(options.debug)),
     fetch: checkFetch(options.fetch),
     transform: checkFunction(options.transform, 'transform'),

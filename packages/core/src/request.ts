@@ -1,4 +1,3 @@
-import type { EventConnection } from './connection.js'
 import { withEvents } from './errors.js'
 import {
   resolveRequestOptions,
@@ -32,16 +31,16 @@ export class Collector {
 }
 
 /**
- * Takes the events of an open connection until the upstream ends.
+ * Takes the events of a call whose first connection opened, until the upstream ends.
  *
  * @returns `true` when the downstream client left before the upstream ended.
  */
-export type Consume = (connection: EventConnection, collector: Collector) => Promise<boolean>
+export type Consume = (call: UpstreamCall, collector: Collector) => Promise<boolean>
 
 /**
- * Runs one upstream request: opens the connection, hands it to `consume`, and turns how it
- * ended into the result. Whatever happens, the upstream connection and every listener are
- * released before the promise settles.
+ * Runs one upstream request: opens the first connection, hands the call to `consume`, and
+ * turns how it ended into the result. Whatever happens, the upstream connection, timers and
+ * every listener are released before the promise settles.
  *
  * @param request - The validated options.
  * @param downstream - The signal of the stream the events go to; its abort ends the request
@@ -60,7 +59,7 @@ export async function runRequest(
   const collector = new Collector(request)
   let clientDisconnected: boolean
   try {
-    clientDisconnected = await consume(await call.connect(), collector)
+    clientDisconnected = (await call.open()) && (await consume(call, collector))
   } catch (error) {
     if (call.stopped !== 'downstream') throw withEvents(error, collector.events)
     clientDisconnected = true
@@ -73,9 +72,9 @@ export async function runRequest(
 }
 
 /** Collects the events without forwarding them. */
-export const collectEvents: Consume = async (connection, collector) => {
-  const queue = connection.queue
-  while (await connection.read()) {
+export const collectEvents: Consume = async (call, collector) => {
+  const queue = call.queue
+  while (await call.read()) {
     for (const event of queue) collector.add(event)
     queue.length = 0
   }

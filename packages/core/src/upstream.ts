@@ -1,7 +1,9 @@
 import { EventConnection } from './connection.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
+import type { StreamPosition } from './event-parser.js'
 import { redactHeaders, requestLog, type Log } from './log.js'
-import type { ResolvedRequest } from './request-options.js'
+import { reconnectDelay, type SseGiveUpInfo, type SseRetryReason } from './reconnect.js'
+import type { ResolvedRequest, UpstreamEvent } from './request-options.js'
 
 /** Bytes of an error response's body kept for {@link SseUpstreamError.body}. */
 const ERROR_BODY_BYTES = 4096
@@ -25,13 +27,20 @@ let requestCount = 0
 
 /**
  * One call to an upstream event stream, across the connections it opens: it links the caller's
- * `signal` and the downstream stream's signal, remembers why it stopped, and tracks what a
- * reconnection needs (the last event id and the upstream's `retry`).
+ * `signal` and the downstream stream's signal, remembers why it stopped, tracks what a
+ * reconnection needs (the last event id and the upstream's `retry`), and reconnects within the
+ * request's bounds. Consumers see one stream: {@link UpstreamCall.read} fills one
+ * {@link UpstreamCall.queue}, whichever connection the events came from.
  */
-export class UpstreamCall {
+export class UpstreamCall implements StreamPosition {
   readonly request: ResolvedRequest
   readonly log: Log | undefined
-  /** The id of the last event that carried one, sent as `Last-Event-ID` by a new connection. */
+  /**
+   * Events parsed and not yet taken, from whichever connection. Consumers take them all after
+   * each {@link UpstreamCall.read}, then empty the array.
+   */
+  readonly queue: UpstreamEvent[] = []
+  /** The id of the last frame that carried one, sent as `Last-Event-ID` by a new connection. */
   lastEventId: string | undefined
   /** The reconnection delay the upstream asked for, in milliseconds. */
   retry: number | undefined
@@ -41,6 +50,17 @@ export class UpstreamCall {
   #connection: EventConnection | undefined
   readonly #downstream: AbortSignal | undefined
   #released = false
+  /** Connection attempts after the first, whether they opened or not. */
+  #reconnects = 0
+  /** Reconnection attempts since the upstream last sent anything. */
+  #attempts = 0
+  /**
+   * When the call started or lost a connection that had received something
+   * (`performance.now()`): the start of the outage that `maxElapsed` bounds.
+   */
+  #lostAt = 0
+  /** Ends a wait before a reconnection at once. */
+  #interruptWait: ((reason: unknown) => void) | undefined
 
   /**
    * @param request - The validated options.
@@ -49,6 +69,9 @@ export class UpstreamCall {
   constructor(request: ResolvedRequest, downstream?: AbortSignal) {
     this.request = request
     this.log = request.logger === undefined ? undefined : requestLog(request.logger, ++requestCount)
+    if (request.reconnectRefused !== undefined) {
+      this.log?.('reconnect-off', { reason: request.reconnectRefused })
+    }
     this.#downstream = downstream
     const { signal } = request
     if (signal?.aborted === true) this.#stop = { kind: 'signal', reason: signal.reason }
@@ -78,17 +101,156 @@ export class UpstreamCall {
     this.#detach()
     this.#abort?.abort(reason)
     this.#connection?.cancel(reason)
+    this.#interruptWait?.(reason)
   }
 
   /**
-   * Opens one connection: sends the request, waits for the response headers within `timeout`,
-   * and checks that the answer is 200 `text/event-stream`.
+   * Opens the first connection; with `reconnect`, failures to connect are retried like drops.
    *
-   * @returns The connection, ready to read events from.
+   * @returns `false` when a retry was answered 204: the upstream has nothing to send.
+   * @throws See {@link UpstreamCall.recover}.
+   */
+  open(): Promise<boolean> {
+    this.#lostAt = performance.now()
+    return this.#connectWithRetries()
+  }
+
+  /**
+   * Reads the next chunk of events into {@link UpstreamCall.queue}, from the current
+   * connection or, once it drops, from the next one.
+   *
+   * @returns `false` once the upstream has ended for good.
+   * @throws The `signal`'s reason, or an upstream error that ended the call.
+   */
+  read(): Promise<boolean> {
+    // Straight to the connection: reconnection costs nothing per chunk until one drops.
+    return (this.#connection as EventConnection).read()
+  }
+
+  /**
+   * Decides what follows the end of a connection: a reconnection and the next read, the end
+   * of the call, or its failure.
+   *
+   * @param connection - The connection that ended.
+   * @param failure - What failed it; `undefined` when the upstream ended the stream.
+   * @returns What the next read returns; `false` when the call is over.
+   * @throws The stop's reason when stopped; the failure when it is final or the reconnection
+   * bounds ran out.
+   */
+  async recover(connection: EventConnection, failure: unknown): Promise<boolean> {
+    if (this.#stop !== undefined) throw this.#stop.reason
+    const reconnect = this.request.reconnect
+    if (failure === undefined && reconnect?.resumeAfterEnd !== true) return false
+    if (connection.received) {
+      this.#attempts = 0
+      this.#lostAt = performance.now()
+    }
+    if (!(await this.#backoff(failure))) return false
+    return (await this.#connectWithRetries()) && this.read()
+  }
+
+  /** Connects until a connection opens, the upstream says stop, or reconnection gives up. */
+  async #connectWithRetries(): Promise<boolean> {
+    for (;;) {
+      let response: Response | undefined
+      try {
+        response = await this.#connect()
+      } catch (error) {
+        await this.#backoff(error)
+        continue
+      }
+      if (response === undefined) return false
+      const contentType = response.headers.get('content-type')
+      this.#connection = new EventConnection(this, response.body, contentType)
+      this.request.onOpen?.({
+        status: response.status,
+        headers: response.headers,
+        reconnects: this.#reconnects,
+        lastEventId: this.#sentLastEventId(),
+      })
+      return true
+    }
+  }
+
+  /**
+   * After a failure or the end of the stream: gives up, or waits for the next attempt.
+   *
+   * @param failure - What failed; `undefined` when the upstream ended the stream.
+   * @returns `true` to reconnect; `false` when the bounds ran out after an end.
+   * @throws The stop's reason; the failure when it is final or the bounds ran out.
+   */
+  async #backoff(failure: unknown): Promise<boolean> {
+    if (this.#stop !== undefined) throw this.#stop.reason
+    const reconnect = this.request.reconnect
+    if (reconnect === undefined) throw failure
+    const reason = failure === undefined ? 'end' : retryReason(failure)
+    if (reason === undefined) return this.#giveUp('final', failure)
+    const attempt = this.#attempts + 1
+    const delay = reconnectDelay(reconnect, attempt, this.retry)
+    if (attempt > reconnect.maxAttempts) return this.#giveUp('attempts', failure)
+    if (performance.now() + delay - this.#lostAt > reconnect.maxElapsed) {
+      return this.#giveUp('elapsed', failure)
+    }
+    this.#attempts = attempt
+    const lastEventId = this.#sentLastEventId()
+    this.log?.('retry', { attempt, delay, reason, lastEventId })
+    reconnect.onRetry?.(
+      failure === undefined
+        ? { attempt, delay, reason, lastEventId }
+        : { attempt, delay, reason, lastEventId, error: failure as SseUpstreamError }
+    )
+    await this.#wait(delay)
+    this.#reconnects++
+    return true
+  }
+
+  #giveUp(reason: SseGiveUpInfo['reason'], failure: unknown): false {
+    const attempts = this.#attempts
+    this.log?.('give-up', { reason, attempts })
+    this.request.reconnect?.onGiveUp?.(
+      failure === undefined ? { reason, attempts } : { reason, attempts, error: failure }
+    )
+    if (failure === undefined) return false
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a hook may throw anything.
+    throw failure
+  }
+
+  /** Waits before a reconnection; the call stopping ends the wait at once. */
+  #wait(delay: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#stop !== undefined) {
+        reject(this.#stop.reason)
+        return
+      }
+      // Not unref'd: the caller awaits this call, and nothing else may keep the process alive.
+      const timer = setTimeout(() => {
+        this.#interruptWait = undefined
+        resolve()
+      }, delay)
+      this.#interruptWait = (reason) => {
+        clearTimeout(timer)
+        this.#interruptWait = undefined
+        reject(reason)
+      }
+    })
+  }
+
+  /** The `Last-Event-ID` the next request sends. */
+  #sentLastEventId(): string | undefined {
+    const id = this.lastEventId
+    if (id === undefined) return this.request.headers.get('last-event-id') ?? undefined
+    return id === '' ? undefined : id
+  }
+
+  /**
+   * Sends the request, waits for the response headers within `timeout`, and checks that the
+   * answer is 200 `text/event-stream`.
+   *
+   * @returns The response, ready to read; `undefined` when a reconnection was answered 204.
    * @throws The stop's reason when stopped; {@link SseTimeoutError} (`'connect'`);
    * {@link SseUpstreamError} for a failed connection or an unusable answer.
    */
-  async connect(): Promise<EventConnection> {
+  async #connect(): Promise<Response | undefined> {
     if (this.#stop !== undefined) throw this.#stop.reason
     const { request, log } = this
     const abort = new AbortController()
@@ -112,12 +274,20 @@ export class UpstreamCall {
         throw this.failure(error, timedOut, undefined)
       }
       const contentType = response.headers.get('content-type')
-      log?.('response', { status: response.status, contentType })
+      log?.('response', {
+        status: response.status,
+        contentType,
+        headers: redactHeaders(response.headers),
+      })
+      if (response.status === 204 && this.#reconnects > 0) {
+        // The spec's way for a server to stop a client from reconnecting.
+        response.body?.cancel().catch(() => undefined)
+        return undefined
+      }
       if (response.status !== 200 || !isEventStream(contentType)) {
         throw await this.#reject(response, contentType)
       }
-      this.#connection = new EventConnection(this, response.body, contentType)
-      return this.#connection
+      return response
     } finally {
       clearTimeout(timer)
     }
@@ -172,9 +342,9 @@ export class UpstreamCall {
   release(): void {
     if (this.#released) return
     this.#detach()
-    if (this.#connection?.done === false) {
-      this.abortConnection(new DOMException('The upstream request ended.', 'AbortError'))
-    }
+    const ended = new DOMException('The upstream request ended.', 'AbortError')
+    if (this.#connection?.done === false) this.abortConnection(ended)
+    this.#interruptWait?.(ended)
     this.#released = true
     this.#connection = undefined
     this.#abort = undefined
@@ -183,7 +353,10 @@ export class UpstreamCall {
   #fetch(signal: AbortSignal): Promise<Response> {
     const { request, log } = this
     const headers = new Headers(request.headers)
-    if (this.lastEventId !== undefined) headers.set('last-event-id', this.lastEventId)
+    const lastEventId = this.#sentLastEventId()
+    // An empty id from the upstream resets it: no header at all, as EventSource does.
+    if (lastEventId === undefined) headers.delete('last-event-id')
+    else headers.set('last-event-id', utf8Bytes(lastEventId))
     log?.('request', {
       method: request.method,
       url: request.safeUrl,
@@ -263,6 +436,25 @@ async function readStart(body: ReadableStream<Uint8Array> | null, limit: number)
   }
   reader.cancel().catch(() => undefined)
   return text
+}
+
+/**
+ * The id as the spec sends it, encoded as UTF-8: header values are byte strings, so each
+ * byte becomes one character (the caller's own header is already one).
+ */
+function utf8Bytes(id: string): string {
+  // eslint-disable-next-line no-control-regex -- ASCII is the common case, sent as is.
+  if (!/[^\x00-\x7f]/.test(id)) return id
+  let bytes = ''
+  for (const byte of new TextEncoder().encode(id)) bytes += String.fromCharCode(byte)
+  return bytes
+}
+
+/** Why a failure may be retried; `undefined` when it is final. */
+function retryReason(error: unknown): SseRetryReason | undefined {
+  if (error instanceof SseUpstreamError) return error.type === 'network' ? 'network' : undefined
+  if (error instanceof SseTimeoutError) return error.phase === 'event' ? undefined : 'timeout'
+  return undefined
 }
 
 /** The most useful line of a fetch failure: undici puts the socket error in `cause`. */
