@@ -12,7 +12,7 @@ export {
 export type { SinkListener, SseSink } from './sink.js'
 export { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
 export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
-export { createWebSink, type WebSink } from './web-sink.js'
+export { createWebSink, type WebSink, type WebSinkOptions } from './web-sink.js'
 export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'
 export {
   resolveMiddlewareOptions,

@@ -1,4 +1,5 @@
 import { describe } from './format.js'
+import type { NodeResponse } from './node-sink.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
@@ -16,6 +17,27 @@ export interface WebSink extends SseSink {
   readonly headers: Record<string, string> | undefined
 }
 
+/** Options of {@link createWebSink}. */
+export interface WebSinkOptions {
+  /**
+   * The Node response a Node server will pipe `body` into (`c.env.outgoing` on
+   * `@hono/node-server`). Once that server has sent the head and is reading `body` itself, the
+   * sink writes events to this response directly: the same bytes, without the web stream's
+   * encoding and promise hops per chunk. When middleware wraps the body instead (a compressor,
+   * a transform), the server never reads `body` itself and the sink stays on the web path.
+   */
+  readonly nodeResponse?: NodeResponse
+}
+
+/** The part of a Node response the direct path uses. */
+interface DirectResponse {
+  readonly headersSent: boolean
+  readonly writableLength: number
+  write(chunk: string): boolean
+  on(event: 'drain', listener: () => void): unknown
+  off(event: 'drain', listener: () => void): unknown
+}
+
 class ReadableStreamSink implements WebSink {
   // The runtime serving the Response manages the connection and its headers.
   readonly keepAlive = false
@@ -26,9 +48,23 @@ class ReadableStreamSink implements WebSink {
   #listener: SinkListener | undefined
   #ended = false
   readonly #encoder = new TextEncoder()
+  /** The Node response behind the body, until the sink writes to it directly. */
+  readonly #response: DirectResponse | undefined
+  /** The Node server reads the body through its own reader, to write it to `#response`. */
+  #piped = false
+  /**
+   * The server's read waits on an empty queue: it has written every chunk it took (it writes
+   * each chunk before reading the next).
+   */
+  #readWaiting = false
+  /** Text held back while the queue drains, to be written directly once it has. */
+  #pending = ''
+  /** The Node response once written directly; the server's read waits until the body closes. */
+  #direct: DirectResponse | undefined
 
-  constructor(lastEventId: string | undefined) {
+  constructor(lastEventId: string | undefined, response: NodeResponse | undefined) {
     this.lastEventId = lastEventId
+    this.#response = response
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -36,7 +72,7 @@ class ReadableStreamSink implements WebSink {
         },
         // Called when the reader has taken enough that the queue is below the high-water mark.
         pull: () => {
-          this.#listener?.onDrain()
+          if (this.#direct === undefined) this.#listener?.onDrain()
         },
         // The reader gave up: on a server, the client went away.
         cancel: () => {
@@ -48,11 +84,14 @@ class ReadableStreamSink implements WebSink {
       },
       { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength }
     )
+    if (response !== undefined) this.#watchReads(this.body)
   }
 
   get bufferedBytes(): number {
+    if (this.#direct !== undefined) return this.#direct.writableLength
     const desired = this.#controller.desiredSize
-    return desired === null ? 0 : HIGH_WATER_MARK - desired
+    // Held-back text counts in UTF-16 units: exact for ASCII, close enough for a bound.
+    return (desired === null ? 0 : HIGH_WATER_MARK - desired) + this.#pending.length
   }
 
   connect(listener: SinkListener): void {
@@ -67,7 +106,18 @@ class ReadableStreamSink implements WebSink {
   }
 
   write(text: string): boolean {
+    const direct = this.#direct
+    if (direct !== undefined) return direct.write(text)
+    const response = this.#response
+    if (this.#piped && response?.headersSent === true) {
+      // The head is out and the server pipes the body: hand the writes over to the response.
+      if (this.#readWaiting) return this.#takeOver(response).write(text)
+      this.#pending += text
+      return this.bufferedBytes < HIGH_WATER_MARK
+    }
     const controller = this.#controller
+    // A waiting read takes this chunk: until the server reads again, it may not be written yet.
+    this.#readWaiting = false
     controller.enqueue(this.#encoder.encode(text))
     return (controller.desiredSize ?? 0) > 0
   }
@@ -76,6 +126,12 @@ class ReadableStreamSink implements WebSink {
     this.#listener = undefined
     if (this.#ended) return
     this.#ended = true
+    // Either way the server's waiting read settles, and the server ends or destroys the
+    // response itself, as on the web path.
+    this.#direct?.off('drain', this.#onDrain)
+    if (this.#pending !== '' && !abort)
+      this.#controller.enqueue(this.#encoder.encode(this.#pending))
+    this.#pending = ''
     if (abort) {
       this.#controller.error(new Error('The event stream was aborted: the client stopped reading.'))
     } else {
@@ -87,6 +143,57 @@ class ReadableStreamSink implements WebSink {
     // The runtime owns the connection; once the body is closed nothing more is written to it.
     return Promise.resolve()
   }
+
+  /**
+   * Notes when the Node server reads `body` through a reader of its own, as it does when it
+   * pipes the body into the response, and when that reader waits on an empty queue. Piping
+   * through a transform (`pipeThrough`, as compressors do) takes a reader internally, without
+   * calling `getReader`: a wrapped body is never handed over.
+   */
+  #watchReads(body: ReadableStream<Uint8Array>): void {
+    // A default stream: `getReader` gives default readers, or throws for a BYOB one.
+    const getReader = body.getReader.bind(body) as (
+      options?: unknown
+    ) => ReadableStreamDefaultReader<Uint8Array>
+    body.getReader = ((options?: unknown) => {
+      const reader = getReader(options)
+      this.#piped = true
+      const read = reader.read.bind(reader)
+      reader.read = (): ReturnType<typeof read> => {
+        const empty = this.#controller.desiredSize === HIGH_WATER_MARK
+        const result = read()
+        if (empty) {
+          this.#readWaiting = true
+          if (this.#pending !== '' && this.#response !== undefined) this.#takeOver(this.#response)
+        }
+        return result
+      }
+      return reader
+    }) as typeof body.getReader
+  }
+
+  /**
+   * Switches to writing the Node response directly, once that cannot reorder bytes: the head
+   * is out and the server waits to read more, having written everything it read. Its read
+   * then waits until the body closes, when it ends the response as on the web path; it still
+   * cancels the body when the client leaves, which reports the disconnect.
+   *
+   * @param response - The Node response.
+   * @returns The response, with the held-back text written.
+   */
+  #takeOver(response: DirectResponse): DirectResponse {
+    this.#direct = response
+    response.on('drain', this.#onDrain)
+    const pending = this.#pending
+    this.#pending = ''
+    // A stream waiting for room is told there is some, as a drain would.
+    if (pending !== '' && response.write(pending)) this.#listener?.onDrain()
+    return response
+  }
+
+  readonly #onDrain = (): void => {
+    this.#listener?.onDrain()
+  }
 }
 
 /**
@@ -94,6 +201,7 @@ class ReadableStreamSink implements WebSink {
  * backpressure; cancelling the body counts as the client disconnecting.
  *
  * @param lastEventId - The request's `Last-Event-ID` header, if any.
+ * @param options - The Node response behind the body, where there is one.
  * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
  * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
  *
@@ -104,11 +212,17 @@ class ReadableStreamSink implements WebSink {
  * return new Response(sink.body, { headers: sink.headers })
  * ```
  */
-export function createWebSink(lastEventId?: string): WebSink {
+export function createWebSink(lastEventId?: string, options?: WebSinkOptions): WebSink {
   if (lastEventId !== undefined && typeof lastEventId !== 'string') {
     throw new TypeError(
       `The parameter "lastEventId" must be a string, or undefined when the request has none (Headers.get returns null: add ?? undefined); got ${describe(lastEventId)}.`
     )
   }
-  return new ReadableStreamSink(lastEventId)
+  const response = options?.nodeResponse
+  if (response !== undefined && typeof (response as Partial<DirectResponse>).write !== 'function') {
+    throw new TypeError(
+      `The option "nodeResponse" must be a Node response (http.ServerResponse); got ${describe(response)}.`
+    )
+  }
+  return new ReadableStreamSink(lastEventId, response)
 }

@@ -241,4 +241,86 @@ describe('sse() for Hono on @hono/node-server', () => {
     await waitFor(() => stream?.signal.aborted, 5000, 'the stream signal to abort')
     expect(stream?.clientDisconnected).toBe(true)
   })
+
+  /** Counts the text chunks the sink writes to the Node response itself. */
+  function countDirectWrites(c: Context): { count: number } {
+    const outgoing = (c.env as { outgoing: http.ServerResponse }).outgoing
+    const write = outgoing.write.bind(outgoing) as (chunk: unknown) => boolean
+    const counter = { count: 0 }
+    outgoing.write = ((chunk: unknown) => {
+      if (typeof chunk === 'string') counter.count++
+      return write(chunk)
+    }) as typeof outgoing.write
+    return counter
+  }
+
+  it('writes straight to the Node response once the server pipes the body, in order', async () => {
+    let direct = { count: 0 }
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) => {
+      direct = countDirectWrites(c)
+      return c.var.sse.stream(async (stream) => {
+        // Far past the body's 16 KiB high-water mark: the hand-over happens under backpressure.
+        for (let i = 0; i < 3000; i++) await stream.send({ id: String(i), data: 'x'.repeat(100) })
+      })
+    })
+    const url = await serve(app)
+    const reader = readEvents((await fetch(`${url}/events`)).body!)
+    await reader.ended
+    expect(reader.events.map((event) => event.id)).toEqual(
+      Array.from({ length: 3000 }, (_, i) => String(i))
+    )
+    expect(direct.count).toBeGreaterThan(0)
+  })
+
+  it('aborts the signal when the client leaves after the hand-over', async () => {
+    let stream: SseStream | undefined
+    let direct = { count: 0 }
+    const app = new Hono()
+    app.use(sse())
+    app.get('/events', (c) => {
+      direct = countDirectWrites(c)
+      return c.var.sse.stream(async (opened) => {
+        stream = opened
+        for (let i = 0; i < 20; i++) await opened.send({ data: String(i) })
+        await new Promise((resolve) => opened.signal.addEventListener('abort', resolve))
+      })
+    })
+    const url = await serve(app)
+    const abort = new AbortController()
+    const reader = readEvents((await fetch(`${url}/events`, { signal: abort.signal })).body!)
+    await reader.event(19)
+    expect(direct.count).toBeGreaterThan(0)
+    abort.abort()
+    await waitFor(() => stream?.signal.aborted, 5000, 'the stream signal to abort')
+  })
+
+  it('keeps a body that middleware transforms on the web path', async () => {
+    const app = new Hono()
+    app.use(async (c, next) => {
+      await next()
+      const replace = new TransformStream<string, string>({
+        transform: (text, controller) => {
+          controller.enqueue(text.replaceAll('x', 'y'))
+        },
+      })
+      const body = c.res
+        .body!.pipeThrough(new TextDecoderStream())
+        .pipeThrough(replace)
+        .pipeThrough(new TextEncoderStream())
+      c.res = new Response(body, c.res)
+    })
+    app.use(sse())
+    app.get('/events', (c) =>
+      c.var.sse.stream(async (stream) => {
+        for (let i = 0; i < 500; i++) await stream.send({ data: 'x'.repeat(100) })
+      })
+    )
+    const url = await serve(app)
+    const reader = readEvents((await fetch(`${url}/events`)).body!)
+    await reader.ended
+    expect(reader.events).toHaveLength(500)
+    expect(reader.events.every((event) => event.data === 'y'.repeat(100))).toBe(true)
+  })
 })

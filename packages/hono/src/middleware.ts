@@ -4,6 +4,7 @@ import {
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
+  type NodeResponse,
   type ResolvedStreamOptions,
   type SseShutdown,
   type SseStream,
@@ -58,7 +59,9 @@ class Responder implements SseResponder {
     if (typeof callback !== 'function') {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
-    const sink = createWebSink(this.#c.req.header('last-event-id'))
+    const sink = createWebSink(this.#c.req.header('last-event-id'), {
+      nodeResponse: nodeResponseOf(this.#c.env),
+    })
     const stream = createSseStream(sink, resolveStreamOptions(options, this.#config.options))
     this.#run(callback, stream.init()).catch(console.error)
     // Hono's own builder, so headers set earlier with `c.header()` are kept.
@@ -117,4 +120,20 @@ export function sse(
 
 function defaultOnError(error: unknown): void {
   console.error(error)
+}
+
+/**
+ * The Node response behind the request when Hono runs on `@hono/node-server`, which passes
+ * `{ incoming, outgoing }` as `c.env`: the web sink then writes events to it directly once the
+ * server pipes the body, instead of through the body's promise hops. `undefined` elsewhere.
+ */
+function nodeResponseOf(env: unknown): NodeResponse | undefined {
+  if (typeof env !== 'object' || env === null) return undefined
+  const { incoming, outgoing } = env as { incoming?: unknown; outgoing?: unknown }
+  if (typeof incoming !== 'object' || typeof outgoing !== 'object' || outgoing === null) {
+    return undefined
+  }
+  return typeof (outgoing as Partial<NodeResponse>).write === 'function'
+    ? (outgoing as NodeResponse)
+    : undefined
 }
