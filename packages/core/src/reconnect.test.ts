@@ -365,6 +365,48 @@ describe('sseRequest with reconnect', () => {
     expect(giveUps).toEqual([])
   })
 
+  it('ends normally once the bounds run out on an upstream that keeps ending with nothing', async () => {
+    const { url, calls } = await serve(async (call) => {
+      if (calls.length === 1) await call.send({ id: '1', data: 'one' })
+      call.end()
+    })
+    const giveUps: SseGiveUpInfo[] = []
+    const result = await sseRequest({
+      url,
+      reconnect: { initialDelay: 10, maxAttempts: 2, onGiveUp: (info) => giveUps.push(info) },
+    })
+    expect(result).toEqual({ events: [{ id: '1', data: 'one' }], clientDisconnected: false })
+    expect(calls.map((call) => call.headers['last-event-id'])).toEqual([undefined, '1', '1'])
+    expect(giveUps).toEqual([{ reason: 'attempts', attempts: 2 }])
+  })
+
+  it('tells onOpen the status, headers and reconnections of each connection', async () => {
+    const seen: Seen = { id: undefined }
+    const { url } = await serve(async (call) => {
+      call.res.setHeader('x-upstream', 'yes')
+      await resumable(6, 2, seen)(call)
+    })
+    const opens: SseOpenInfo[] = []
+    await sseRequest({
+      url,
+      transform: see(seen),
+      onOpen: (info) => opens.push(info),
+      reconnect: { initialDelay: 10 },
+    })
+    expect(
+      opens.map(({ status, headers, reconnects, lastEventId }) => ({
+        status,
+        upstream: headers.get('x-upstream'),
+        reconnects,
+        lastEventId,
+      }))
+    ).toEqual([
+      { status: 200, upstream: 'yes', reconnects: 0, lastEventId: undefined },
+      { status: 200, upstream: 'yes', reconnects: 1, lastEventId: '1' },
+      { status: 200, upstream: 'yes', reconnects: 2, lastEventId: '3' },
+    ])
+  })
+
   it('ends with the stream when resumeAfterEnd is off', async () => {
     const { url, calls } = await serve(resumable(3, 3, { id: undefined }))
     const { events } = await sseRequest({ url, reconnect: { resumeAfterEnd: false } })

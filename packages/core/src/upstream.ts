@@ -197,7 +197,14 @@ export class UpstreamCall implements StreamPosition {
     reconnect.onRetry?.(
       failure === undefined
         ? { attempt, delay, reason, lastEventId }
-        : { attempt, delay, reason, lastEventId, error: failure as SseUpstreamError }
+        : {
+            attempt,
+            delay,
+            reason,
+            lastEventId,
+            // Only these two are retried.
+            error: failure as SseUpstreamError | SseTimeoutError,
+          }
     )
     await this.#wait(delay)
     this.#reconnects++
