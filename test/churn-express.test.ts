@@ -1,0 +1,4 @@
+import { expressApp } from './helpers/apps.js'
+import { describeChurn } from './helpers/churn.js'
+
+describeChurn(expressApp)

@@ -1,0 +1,4 @@
+import { honoApp } from './helpers/apps.js'
+import { describeChurn } from './helpers/churn.js'
+
+describeChurn(honoApp)
