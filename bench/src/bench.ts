@@ -29,6 +29,8 @@ export interface Section {
 
 /** What every scenario gets from the orchestrator. */
 export interface Bench extends Plan {
+  /** A contender whose servers run under `--cpu-prof`, writing to `bench/profiles/`. */
+  readonly profile: ContenderName | undefined
   readonly client: Child
   /** The relay scenario's upstream server. */
   readonly upstreamPort: number
@@ -40,31 +42,40 @@ export interface Bench extends Plan {
 
 const serverFile = fileURLToPath(new URL('./server.js', import.meta.url))
 
+const profiles = fileURLToPath(new URL('../profiles/', import.meta.url))
+
 /**
  * Starts one process per contender, all at once.
  *
+ * @param bench - The run; its `profile` contender runs under `--cpu-prof`.
  * @param names - The contenders.
  * @param config - What the apps are built with (`redis`).
- * @param upstreamPort - The relay upstream's port.
  * @returns The servers, listening.
  */
 export async function startServers(
+  bench: Bench,
   names: readonly ContenderName[],
-  upstreamPort: number,
   config: { redis?: string } = {}
 ): Promise<Server[]> {
-  const appConfig = JSON.stringify({ upstream: `http://127.0.0.1:${upstreamPort}`, ...config })
+  const appConfig = JSON.stringify({
+    upstream: `http://127.0.0.1:${bench.upstreamPort}`,
+    ...config,
+  })
   return Promise.all(
     names.map(async (name) => {
-      const child = new Child(name, serverFile, [name, appConfig])
+      const profile = name === bench.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []
+      const child = new Child(name, serverFile, [name, appConfig], profile)
       return { name, child, port: await child.call<number>('port') }
     })
   )
 }
 
-/** @param servers - Servers to end. */
-export async function stopServers(servers: readonly Server[]): Promise<void> {
-  await Promise.all(servers.map((server) => server.child.stop()))
+/**
+ * @param bench - The run.
+ * @param servers - Servers to end; a profiled one exits by itself to write its profile.
+ */
+export async function stopServers(bench: Bench, servers: readonly Server[]): Promise<void> {
+  await Promise.all(servers.map((server) => server.child.stop(server.name === bench.profile)))
 }
 
 /**

@@ -24,6 +24,7 @@ export type Handlers = Record<string, (payload: never) => unknown>
  */
 export function answerCalls(handlers: Handlers): void {
   process.on('message', (message: Call) => {
+    if (message.type === 'exit') process.exit(0)
     const reply = (answer: Omit<Reply, 'id'>): void => {
       process.send?.({ id: message.id, ...answer })
     }
@@ -59,11 +60,12 @@ export class Child {
    * @param name - For error messages.
    * @param file - The module to run.
    * @param args - Its arguments.
+   * @param execArgv - Node options besides `--expose-gc`, which lets memory be measured after
+   * a full collection.
    */
-  constructor(name: string, file: string, args: string[]) {
+  constructor(name: string, file: string, args: string[], execArgv: string[] = []) {
     this.name = name
-    // `--expose-gc` lets memory be measured after a full collection.
-    this.#process = fork(file, args, { execArgv: ['--expose-gc'], stdio: 'inherit' })
+    this.#process = fork(file, args, { execArgv: ['--expose-gc', ...execArgv], stdio: 'inherit' })
     this.#process.on('message', (reply: Reply) => {
       const pending = this.#pending.get(reply.id)
       if (pending === undefined) return
@@ -96,12 +98,18 @@ export class Child {
     })
   }
 
-  /** Ends the process and waits for it. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the process and waits for it.
+   *
+   * @param graceful - Ask it to exit (so that `--cpu-prof` writes its profile) rather than
+   * kill it.
+   */
+  async stop(graceful = false): Promise<void> {
     const child = this.#process
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGKILL')
+    if (graceful) child.send({ id: -1, type: 'exit', payload: {} })
+    else child.kill('SIGKILL')
     await exited
   }
 }

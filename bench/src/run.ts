@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Bench, Section } from './bench.js'
+import type { ContenderName } from './contenders.js'
 import { Child } from './ipc.js'
 import { report } from './report.js'
 import { broadcast } from './scenarios/broadcast.js'
@@ -15,14 +16,15 @@ import { throughput } from './scenarios/throughput.js'
  * `--quick`: smaller and fewer runs (under 2 minutes), printed only.
  * `--check`: tiny runs that check every contender serves every scenario correctly.
  * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast).
+ * `--profile=name`: run that contender's servers under `--cpu-prof`, into bench/profiles/.
  */
 const args = process.argv.slice(2)
 const check = args.includes('--check')
 const quick = check || args.includes('--quick')
-const only = args
-  .find((arg) => arg.startsWith('--only='))
-  ?.slice(7)
-  .split(',')
+const option = (name: string): string | undefined =>
+  args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
+const only = option('only')?.split(',')
+const profile = option('profile') as ContenderName | undefined
 
 const scenarios = { throughput, idle, slow, relay, broadcast }
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
@@ -35,6 +37,7 @@ const failures: string[] = []
 const bench: Bench = {
   quick,
   check,
+  profile,
   client,
   upstreamPort: await upstream.call<number>('port'),
   fail: (message) => {

@@ -106,7 +106,7 @@ export async function broadcast(bench: Bench): Promise<Section[]> {
   const counts = bench.check ? [50] : bench.quick ? [1000] : [1000, 5000, 10_000]
   const broadcasts = bench.check ? 5 : bench.quick ? 20 : 30
   const sections: Section[] = []
-  const servers = await startServers(BROADCASTERS, bench.upstreamPort)
+  const servers = await startServers(bench, BROADCASTERS)
   try {
     for (const count of counts) {
       bench.log(`broadcast: ${count} subscribers`)
@@ -152,7 +152,7 @@ export async function broadcast(bench: Bench): Promise<Section[]> {
       })
     }
   } finally {
-    await stopServers(servers)
+    await stopServers(bench, servers)
   }
   sections.push(...(await throughRedis(bench, counts, broadcasts)))
   return sections
@@ -168,7 +168,7 @@ async function throughRedis(
     return []
   }
   const redis = await startRedis()
-  const servers = await startServers(['ssekit-core', 'ssekit-core'], bench.upstreamPort, {
+  const servers = await startServers(bench, ['ssekit-core', 'ssekit-core'], {
     redis: redis.url,
   })
   const rows: string[][] = []
@@ -187,7 +187,7 @@ async function throughRedis(
       ])
     }
   } finally {
-    await stopServers(servers)
+    await stopServers(bench, servers)
     await redis.stop()
   }
   if (bench.check) return []

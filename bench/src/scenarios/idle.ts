@@ -35,7 +35,7 @@ const FRAMEWORK_OF: Partial<Record<ContenderName, ContenderName>> = {
  */
 export async function idle(bench: Bench): Promise<Section[]> {
   const { client } = bench
-  const servers = await startServers(IDLERS, bench.upstreamPort)
+  const servers = await startServers(bench, IDLERS)
   const counts = bench.check ? [50] : bench.quick ? [1000] : [1000, 5000, 10_000]
   const sections: Section[] = []
   try {
@@ -90,7 +90,7 @@ export async function idle(bench: Bench): Promise<Section[]> {
       })
     }
   } finally {
-    await stopServers(servers)
+    await stopServers(bench, servers)
   }
   return sections
 }

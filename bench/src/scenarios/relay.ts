@@ -36,7 +36,7 @@ const RELAYERS = STREAMERS.filter((name) => name !== 'raw')
  */
 export async function relay(bench: Bench): Promise<Section[]> {
   const { client, upstreamPort } = bench
-  const servers = await startServers(STREAMERS, upstreamPort)
+  const servers = await startServers(bench, STREAMERS)
   const n = bench.check ? 500 : bench.quick ? 10_000 : 50_000
   const paced = bench.check ? 100 : bench.quick ? 300 : 1000
   const repeats = bench.check ? 1 : bench.quick ? 2 : 3
@@ -104,7 +104,7 @@ export async function relay(bench: Bench): Promise<Section[]> {
       },
     ]
   } finally {
-    await stopServers(servers)
+    await stopServers(bench, servers)
   }
 }
 

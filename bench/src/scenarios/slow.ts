@@ -27,7 +27,7 @@ const grown = (after: NodeJS.MemoryUsage, before: NodeJS.MemoryUsage): number =>
  */
 export async function slow(bench: Bench): Promise<Section[]> {
   const { client } = bench
-  const servers = await startServers(STREAMERS, bench.upstreamPort)
+  const servers = await startServers(bench, STREAMERS)
   const stallMs = bench.check ? 300 : bench.quick ? 1500 : 3000
   try {
     bench.log(`slow client: ${stallMs} ms stalled`)
@@ -77,6 +77,6 @@ export async function slow(bench: Bench): Promise<Section[]> {
       },
     ]
   } finally {
-    await stopServers(servers)
+    await stopServers(bench, servers)
   }
 }

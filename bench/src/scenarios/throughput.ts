@@ -44,7 +44,7 @@ const SIZES = [64, 1024]
  */
 export async function throughput(bench: Bench): Promise<Section[]> {
   const { client } = bench
-  const servers = await startServers(STREAMERS, bench.upstreamPort)
+  const servers = await startServers(bench, STREAMERS)
   const sections: Section[] = []
   try {
     for (const size of SIZES) {
@@ -133,7 +133,7 @@ export async function throughput(bench: Bench): Promise<Section[]> {
       })
     }
   } finally {
-    await stopServers(servers)
+    await stopServers(bench, servers)
   }
   return sections
 }
