@@ -46,5 +46,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The demo's page scripts run in the browser, not in Node.
+    files: ['demo/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   prettier
 )

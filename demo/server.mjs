@@ -1,45 +1,92 @@
-// The ssekit demo: a page with a live stream of ticks that resumes from Last-Event-ID.
-import http from 'node:http'
-import { createNodeSink, createSseStream } from '@ssekit/core'
+// `pnpm demo`: starts the assistant's simulated LLM (unless a real one is configured) and the
+// same routes on Express, Koa and Hono, one port each, then prints where to open the page.
+import { expressServer } from './adapters/express.mjs'
+import { honoServer } from './adapters/hono.mjs'
+import { koaServer } from './adapters/koa.mjs'
+import { readConfig } from './config.mjs'
+import { createRoutes } from './routes.mjs'
+import { startSimulatedLlm } from './simulated-llm.mjs'
 
-const port = Number(process.env.PORT ?? 3000)
-const page = `<!doctype html>
-<meta charset="utf-8">
-<title>ssekit demo</title>
-<h1>ssekit demo</h1>
-<p>State: <b id="state">connecting</b></p>
-<ol id="ticks"></ol>
-<script>
-  const source = new EventSource('/ticks')
-  const state = document.getElementById('state')
-  source.onopen = () => (state.textContent = 'open')
-  source.onerror = () => (state.textContent = 'reconnecting')
-  source.addEventListener('tick', (event) => {
-    const item = document.createElement('li')
-    item.textContent = 'tick ' + event.lastEventId + ': ' + event.data
-    document.getElementById('ticks').prepend(item)
-  })
-</script>`
+/** @typedef {import('./routes.mjs').AdapterServer} AdapterServer */
 
-const server = http.createServer((req, res) => {
-  if (req.url === '/ticks') {
-    const stream = createSseStream(createNodeSink(req, res), { retry: 1000 })
-    let n = Number(stream.lastEventId ?? 0) || 0
-    const timer = setInterval(async () => {
-      n++
-      const { clientDisconnected } = await stream.send({
-        event: 'tick',
-        id: String(n),
-        data: new Date().toISOString(),
-      })
-      if (clientDisconnected) clearInterval(timer)
-    }, 1000)
-    stream.signal.addEventListener('abort', () => clearInterval(timer))
-    return
+/** @type {[string, (routes: import('./routes.mjs').Route[]) => AdapterServer][]} */
+const ADAPTERS = [
+  ['Express', expressServer],
+  ['Koa', koaServer],
+  ['Hono', honoServer],
+]
+
+let config
+try {
+  config = readConfig(process.env)
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+}
+
+// The simulated LLM listens on the loopback interface only, whatever DEMO_HOST says: only the
+// demo's servers call it.
+const simulated =
+  config.llm === undefined
+    ? await startSimulatedLlm({ host: '127.0.0.1', log: (line) => console.log(line) })
+    : undefined
+const llm = simulated ? { ...simulated, simulated: true } : { ...config.llm, simulated: false }
+
+/** @type {import('./routes.mjs').ServerLink[]} */
+const links = []
+/** @type {AdapterServer[]} */
+const running = []
+for (const [index, [name, serve]] of ADAPTERS.entries()) {
+  const adapter = serve(createRoutes({ adapter: name, llm, servers: () => links }))
+  running.push(adapter)
+  const port = config.port === 0 ? 0 : config.port + index
+  try {
+    links.push({ name, port: await listen(adapter.server, port, config.host) })
+  } catch (error) {
+    console.error(`The ${name} server cannot listen on port ${port}: ${String(error)}`)
+    console.error('Set DEMO_PORT to another port (Koa and Hono take the next two), or 0.')
+    await stop()
+    process.exit(1)
   }
-  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page)
-})
+}
 
-server.listen(port, '127.0.0.1', () => {
-  console.log(`ssekit demo: open http://127.0.0.1:${port}/`)
-})
+const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host
+const origin = host.includes(':') ? `[${host}]` : host
+console.log('ssekit demo: the same page and routes on each adapter. Open one:')
+for (const { name, port } of links) console.log(`  ${name.padEnd(8)} http://${origin}:${port}/`)
+console.log(
+  simulated
+    ? `Assistant: simulated LLM at ${llm.url} (set DEMO_LLM_BASE_URL, DEMO_LLM_API_KEY and DEMO_LLM_MODEL to use a real one)`
+    : `Assistant: ${llm.model} at ${llm.url}`
+)
+console.log('Press Ctrl+C to stop.')
+
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop())
+
+/**
+ * @param {import('node:http').Server} server
+ * @param {number} port
+ * @param {string} hostname
+ * @returns {Promise<number>} The port it listens on.
+ */
+function listen(server, port, hostname) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, hostname, () => {
+      server.off('error', reject)
+      resolve(/** @type {import('node:net').AddressInfo} */ (server.address()).port)
+    })
+  })
+}
+
+/** Ends every event stream, then the servers, so the process exits on its own. */
+async function stop() {
+  await Promise.all(
+    running.map(async ({ server, closeAll }) => {
+      await closeAll({ grace: 1000 })
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    })
+  )
+  await simulated?.close()
+}
