@@ -10,7 +10,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sleep, waitFor } from '../../../test/helpers/listen.js'
 import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js'
 import { http1, type Connection, type Served } from '../../../test/helpers/transports.js'
-import { createRedisBackplane, type RedisBackplaneOptions } from './redis-backplane.js'
+import {
+  createRedisBackplane,
+  type RedisBackplane,
+  type RedisBackplaneOptions,
+} from './redis-backplane.js'
 
 let redis: RedisServer
 beforeAll(async () => {
@@ -31,6 +35,7 @@ let channelCount = 0
 /** One app instance: its own Redis connections, channel object and HTTP server. */
 interface Instance {
   readonly channel: Channel
+  readonly backplane: RedisBackplane
   readonly errors: unknown[]
   /** Opens a client and waits until its stream is subscribed and live. */
   connect: (
@@ -67,6 +72,7 @@ async function instance(
   cleanups.push(() => served.close())
   return {
     channel,
+    backplane,
     errors,
     async connect(headers = {}) {
       const opening = served.open(headers)
@@ -103,7 +109,14 @@ describe('channels across instances through Redis', () => {
     const [a, b] = await twoInstances()
     const { client: onA } = await a.connect()
     const { client: onB } = await b.connect()
-    const first = await b.channel.broadcast({ event: 'from-b', data: { n: 1 } })
+    let serializations = 0
+    const data = {
+      toJSON: () => {
+        serializations++
+        return { n: 1 }
+      },
+    }
+    const first = await b.channel.broadcast({ event: 'from-b', data })
     const second = await a.channel.broadcast({ event: 'from-a', data: 'two' })
     expect(first.published && second.published).toBe(true)
     for (const client of [onA, onB]) {
@@ -113,6 +126,8 @@ describe('channels across instances through Redis', () => {
         { event: 'from-a', id: second.id, data: 'two' },
       ])
     }
+    // Serialized once, on the instance that broadcast it.
+    expect(serializations).toBe(1)
     // Redis Stream ids: the same on every instance, increasing.
     expect(first.id).toMatch(/^\d+-\d+$/)
     expect(a.errors).toEqual([])
@@ -201,7 +216,7 @@ describe('channels across instances through Redis', () => {
     )
   })
 
-  it('unsubscribes from Redis when the last local subscriber leaves', async () => {
+  it('unsubscribes when the last local subscriber leaves, and close() lets go of Redis', async () => {
     const [a] = await twoInstances()
     const inspector = createClient({ url: redis.url })
     await inspector.connect()
@@ -220,6 +235,13 @@ describe('channels across instances through Redis', () => {
       await sleep(20)
     }
     expect(a.channel.size).toBe(0)
+    const connections = async (): Promise<number> => (await inspector.clientList()).length
+    const before = await connections()
+    await a.backplane.close()
+    for (let tries = 0; (await connections()) > before - 2; tries++) {
+      if (tries > 100) throw new Error('the backplane still holds connections to Redis')
+      await sleep(20)
+    }
   })
 })
 
