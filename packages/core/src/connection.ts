@@ -7,7 +7,8 @@ import type { UpstreamCall } from './upstream.js'
 /**
  * The body of one upstream response, read chunk by chunk into the call's queue: bytes are
  * decoded as UTF-8 by a streaming decoder (a character split across chunks stays whole, a
- * leading BOM is dropped, invalid bytes become U+FFFD as the spec says), parsed into events,
+ * leading BOM is dropped, invalid bytes become U+FFFD as the spec says), parsed into events
+ * by eventsource-parser,
  * and passed through the call's `transform`. However the connection ends, the call decides
  * what follows: a reconnection, the end, or an error.
  *
@@ -144,6 +145,7 @@ export class EventConnection {
   #end(): Promise<boolean> | true {
     const rest = this.#decoder.decode()
     if (rest !== '') this.#feed(rest)
+    if (!this.#parser.end()) this.#tooLarge()
     this.#finish()
     const call = this.#call
     call.log?.('end', { events: this.#count, lastEventId: call.lastEventId, retry: call.retry })

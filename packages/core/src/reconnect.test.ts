@@ -190,15 +190,14 @@ describe('sseRequest with reconnect', () => {
     expect(retries[0]!.error).toBeInstanceOf(SseUpstreamError)
   })
 
-  it('sends the id of a frame without data, and no header after an empty id', async () => {
+  it('sends the last event id, and no header after an empty id', async () => {
     const { url, calls } = await serve(async (call) => {
       if (calls.length === 1) {
         await call.send({ id: '1', data: 'one' })
-        await call.write('id: checkpoint-7\n\n')
+        await call.send({ id: 'checkpoint-7', data: 'seven' })
         call.end()
       } else if (calls.length === 2) {
-        await call.send({ data: 'two' })
-        await call.write('id\n\n')
+        await call.write('id\ndata: two\n\n')
         call.end()
       } else {
         call.open(204, {})
@@ -206,7 +205,11 @@ describe('sseRequest with reconnect', () => {
       }
     })
     const { events } = await sseRequest({ url, reconnect: { initialDelay: 10 } })
-    expect(events).toEqual([{ id: '1', data: 'one' }, { data: 'two' }])
+    expect(events).toEqual([
+      { id: '1', data: 'one' },
+      { id: 'checkpoint-7', data: 'seven' },
+      { id: '', data: 'two' },
+    ])
     expect(calls.map((call) => call.headers['last-event-id'])).toEqual([
       undefined,
       'checkpoint-7',

@@ -94,7 +94,7 @@ export interface SseRequestOptions {
   /**
    * Reconnect when the connection drops or fails: after the delay the upstream asked for with
    * `retry`, or else exponential backoff with jitter, the request is sent again with
-   * `Last-Event-ID` set to the last id received (ids of frames without data included), and
+   * `Last-Event-ID` set to the id of the last event that carried one, and
    * events go on as one stream. `true` takes the defaults of {@link SseReconnectOptions}.
    *
    * Never retried: an answer other than 200 `text/event-stream` (final, as in EventSource),
