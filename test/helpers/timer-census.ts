@@ -11,6 +11,7 @@ export interface TimerCensus {
 }
 
 type Timer = ReturnType<typeof setTimeout>
+type Callback = (...args: unknown[]) => void
 
 /**
  * Counts the timers created through the global `setTimeout` and `setInterval` with one of
@@ -41,7 +42,7 @@ export function countTimers(delays: readonly number[]): TimerCensus {
   const forget = (timer: unknown): void => {
     live.delete(timer as Timer)
   }
-  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args) => {
+  globalThis.setTimeout = ((callback: Callback, ms?: number, ...args: unknown[]) => {
     if (ms === undefined || !counted.has(ms)) return real.setTimeout(callback, ms, ...args)
     const timer: Timer = real.setTimeout(() => {
       live.delete(timer)
@@ -50,7 +51,7 @@ export function countTimers(delays: readonly number[]): TimerCensus {
     track(timer)
     return timer
   }) as typeof setTimeout
-  globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args) => {
+  globalThis.setInterval = ((callback: Callback, ms?: number, ...args: unknown[]) => {
     const timer = real.setInterval(callback, ms, ...args)
     if (ms !== undefined && counted.has(ms)) track(timer)
     return timer
