@@ -205,8 +205,9 @@ export function describeChurn(adapter: AdapterApp): void {
         expect(listenerCounts(upstream.server)).toEqual(baseline.upstream)
         expect(listenerCounts(process)).toEqual(baseline.process)
         // Measured at 0.5 to 3 MiB whether 2,000 or 10,000 clients came: what the runtime
-        // settles into, not a per-client cost. Keeping 1 KiB per client would pass 4 MiB.
-        expect(usedMemory() - baseline.memory).toBeLessThan(4 * MiB)
+        // settles into, not a per-client cost. Keeping 1.3 KiB per client would pass 6 MiB;
+        // keeping each request's objects adds tens of MiB.
+        expect(usedMemory() - baseline.memory).toBeLessThan(6 * MiB)
         expect(took).toBeLessThan(TIME_LIMIT_MS)
       },
       TIME_LIMIT_MS + 10_000
