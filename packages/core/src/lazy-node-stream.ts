@@ -1,3 +1,4 @@
+import { describe } from './format.js'
 import { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
 import type { ResolvedStreamOptions } from './options.js'
 import { createSseStream, type SseStream } from './stream.js'
@@ -59,10 +60,12 @@ export interface LazyNodeStreams<Host extends object> {
  *
  * @param host - How to reach the request, the response and the prototype from a `Host`.
  * @returns The functions a middleware calls for each request.
+ * @throws TypeError when `host` lacks a property name or one of its functions.
  */
 export function lazyNodeStreams<Host extends object>(
   host: NodeStreamHost<Host>
 ): LazyNodeStreams<Host> {
+  checkHost(host)
   const enabled = new WeakMap<Host, ResolvedStreamOptions>()
   const streams = new WeakMap<Host, SseStream>()
   const prototypes = new WeakSet<object>()
@@ -102,5 +105,26 @@ export function lazyNodeStreams<Host extends object>(
       enabled.set(target, options)
     },
     created: (target) => streams.get(target),
+  }
+}
+
+/** Checked once, when an adapter module loads, rather than on every request. */
+function checkHost(host: unknown): void {
+  const fields = (typeof host === 'object' && host !== null ? host : {}) as Partial<
+    Record<keyof NodeStreamHost<object>, unknown>
+  >
+  const fail = (problem: string): never => {
+    throw new TypeError(
+      `The parameter "host" of lazyNodeStreams(): ${problem}; got ${describe(host)}.`
+    )
+  }
+  if (typeof fields.property !== 'string' || fields.property === '') {
+    fail('"property" must be a non-empty string')
+  }
+  for (const name of ['prototypeOf', 'request', 'response'] as const) {
+    if (typeof fields[name] !== 'function') fail(`"${name}" must be a function`)
+  }
+  if (fields.onOpen !== undefined && typeof fields.onOpen !== 'function') {
+    fail('"onOpen" must be a function')
   }
 }

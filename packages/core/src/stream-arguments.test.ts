@@ -2,6 +2,7 @@ import type http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '../../../test/helpers/listen.js'
 import { formatEvent } from './format.js'
+import { lazyNodeStreams } from './lazy-node-stream.js'
 import { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
 import type { SinkListener, SseSink } from './sink.js'
 import { createStreamGroup, type SseStreamGroup } from './stream-group.js'
@@ -271,6 +272,28 @@ const creations: { call: string; run: () => unknown; message: RegExp }[] = [
     message: /options must be an object/,
   },
   { call: 'createWebSink(42)', run: () => createWebSink(bad(42)), message: /"lastEventId"/ },
+  {
+    call: 'lazyNodeStreams()',
+    run: () => lazyNodeStreams(bad(undefined)),
+    message: /"host" of lazyNodeStreams\(\): "property"/,
+  },
+  {
+    call: "lazyNodeStreams({ property: 'sse' })",
+    run: () => lazyNodeStreams(bad({ property: 'sse' })),
+    message: /"prototypeOf" must be a function/,
+  },
+  {
+    call: 'lazyNodeStreams({ ..., onOpen: true })',
+    run: () =>
+      lazyNodeStreams({
+        property: 'sse',
+        prototypeOf: () => ({}),
+        request: bad(() => undefined),
+        response: bad(() => undefined),
+        onOpen: bad(true),
+      }),
+    message: /"onOpen" must be a function/,
+  },
   {
     call: 'createWebSink(null)',
     run: () => createWebSink(bad(null)),
