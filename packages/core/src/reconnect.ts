@@ -1,5 +1,6 @@
 import { describe } from './format.js'
 import type { SseTimeoutError, SseUpstreamError } from './errors.js'
+import { MAX_TIMER_MS } from './timer-limit.js'
 
 /**
  * Why a call reconnects:
@@ -122,9 +123,6 @@ export interface ResolvedReconnect {
 
 /** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2). */
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
-
-/** Node's largest timer delay; longer ones silently become 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The outcome of {@link resolveReconnect}. */
 export interface ReconnectSetting {

@@ -2,6 +2,7 @@ import { describe } from './format.js'
 import { checkHeaderValue, checkToken } from './headers.js'
 import { decodeComponent, pickLogger, redactUrl, type SseLogger } from './log.js'
 import { resolveReconnect, type ResolvedReconnect, type SseReconnectOptions } from './reconnect.js'
+import { MAX_TIMER_MS } from './timer-limit.js'
 
 /** One event received from an upstream event stream. */
 export interface UpstreamEvent {
@@ -181,9 +182,6 @@ export const DEFAULT_MAX_EVENT_SIZE: number = 16 * 1024 * 1024
 
 /** Default milliseconds one upstream event may take to arrive. */
 export const DEFAULT_EVENT_TIMEOUT_MS = 60_000
-
-/** Node's largest timer delay; longer ones silently become 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** `JSON.stringify` as it behaves: `undefined` when the value's `toJSON` returns nothing. */
 const stringify: (value: unknown) => string | undefined = JSON.stringify

@@ -10,7 +10,7 @@ import {
   type InternalStream,
   type SendResult,
 } from './stream.js'
-import { unwatchStream, watchStream, type StreamBound } from './stream-watch.js'
+import { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
 
 /** A stream's membership of a channel, as {@link Channel.subscribe} returns it. */
 export interface Subscription {
@@ -59,7 +59,7 @@ const COMPACT_AT = 1024
  * client, which reconnects and replays from the history; `'wait'` keeps it and replays from
  * the history once it catches up.
  */
-export class Subscriber implements Subscription, StreamBound {
+export class Subscriber implements Subscription, AbortWatcher {
   readonly #stream: InternalStream
   readonly #filter: ChannelFilter | undefined
   readonly #host: SubscriberHost
@@ -99,7 +99,7 @@ export class Subscriber implements Subscription, StreamBound {
     this.#filter = filter
     this.#host = host
     this.#ready = ready ?? READY
-    watchStream(stream, this)
+    watchSignal(stream.signal, this)
   }
 
   get ready(): Promise<void> {
@@ -121,12 +121,13 @@ export class Subscriber implements Subscription, StreamBound {
     this.#replay = undefined
     this.#queue = undefined
     this.#host.remove(this)
-    unwatchStream(this.#stream, this)
+    unwatchSignal(this.#stream.signal, this)
     this.#readyDeferred?.resolve()
     this.#closed?.resolve()
   }
 
-  onStreamEnd(): void {
+  /** The stream closed: the client left, or `close()` ran. */
+  onAbort(): void {
     this.unsubscribe()
   }
 

@@ -4,6 +4,7 @@ import type { StreamPosition } from './event-parser.js'
 import { redactHeaders, requestLog, type Log } from './log.js'
 import { reconnectDelay, type SseGiveUpInfo, type SseRetryReason } from './reconnect.js'
 import type { ResolvedRequest, UpstreamEvent } from './request-options.js'
+import { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
 
 /** Bytes of an error response's body kept for {@link SseUpstreamError.body}. */
 const ERROR_BODY_BYTES = 4096
@@ -32,7 +33,7 @@ let requestCount = 0
  * request's bounds. Consumers see one stream: {@link UpstreamCall.read} fills one
  * {@link UpstreamCall.queue}, whichever connection the events came from.
  */
-export class UpstreamCall implements StreamPosition {
+export class UpstreamCall implements StreamPosition, AbortWatcher {
   readonly request: ResolvedRequest
   readonly log: Log | undefined
   /**
@@ -78,8 +79,8 @@ export class UpstreamCall implements StreamPosition {
     else if (downstream?.aborted === true) {
       this.#stop = { kind: 'downstream', reason: downstream.reason }
     } else {
-      signal?.addEventListener('abort', this.#onSignal)
-      downstream?.addEventListener('abort', this.#onDownstream)
+      if (signal !== undefined) watchSignal(signal, this)
+      if (downstream !== undefined) watchSignal(downstream, this)
     }
   }
 
@@ -394,17 +395,15 @@ export class UpstreamCall implements StreamPosition {
     )
   }
 
-  readonly #onSignal = (): void => {
-    this.stop('signal', this.request.signal?.reason)
-  }
-
-  readonly #onDownstream = (): void => {
-    this.stop('downstream', this.#downstream?.reason)
+  /** The caller's `signal` or the downstream stream's aborted. */
+  onAbort(signal: AbortSignal): void {
+    this.stop(signal === this.request.signal ? 'signal' : 'downstream', signal.reason)
   }
 
   #detach(): void {
-    this.request.signal?.removeEventListener('abort', this.#onSignal)
-    this.#downstream?.removeEventListener('abort', this.#onDownstream)
+    const { signal } = this.request
+    if (signal !== undefined) unwatchSignal(signal, this)
+    if (this.#downstream !== undefined) unwatchSignal(this.#downstream, this)
   }
 }
 
