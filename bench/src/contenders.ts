@@ -7,6 +7,7 @@ export const CONTENDERS = {
   'ssekit-express': 'ssekit Express adapter',
   'ssekit-koa': 'ssekit Koa adapter',
   'ssekit-hono': 'ssekit Hono adapter on @hono/node-server',
+  'ssekit-hono-web': 'ssekit Hono adapter, web-standard path (as on Bun, Deno, Workers)',
   express: 'Express alone (hand-written stream)',
   koa: 'Koa alone (hand-written stream)',
   hono: 'Hono on @hono/node-server alone (plain `ReadableStream`)',
@@ -24,6 +25,9 @@ export const STREAMERS: readonly ContenderName[] = [
   'ssekit-koa',
   'ssekit-hono',
 ]
+
+/** The throughput contenders: the streamers, and the Hono adapter's web-standard path. */
+export const THROUGHPUT: readonly ContenderName[] = [...STREAMERS, 'ssekit-hono-web']
 
 /** The contenders of the broadcast scenario: those with channels, and the raw loop. */
 export const BROADCASTERS: readonly ContenderName[] = [

@@ -14,6 +14,7 @@ const factories: Record<ContenderName, () => Promise<AppFactory>> = {
   'ssekit-express': async () => (await import('./apps/ssekit-express.js')).ssekitExpress,
   'ssekit-koa': async () => (await import('./apps/ssekit-koa.js')).ssekitKoa,
   'ssekit-hono': async () => (await import('./apps/ssekit-hono.js')).ssekitHono,
+  'ssekit-hono-web': async () => (await import('./apps/ssekit-hono.js')).ssekitHonoWeb,
   express: async () => (await import('./apps/frameworks.js')).expressAlone,
   koa: async () => (await import('./apps/frameworks.js')).koaAlone,
   hono: async () => (await import('./apps/frameworks.js')).honoAlone,

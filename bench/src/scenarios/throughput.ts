@@ -6,7 +6,7 @@ import {
   type Bench,
   type Section,
 } from '../bench.js'
-import { CONTENDERS, STREAMERS } from '../contenders.js'
+import { CONTENDERS, THROUGHPUT } from '../contenders.js'
 import { num, range, ratio } from '../format.js'
 import { spread } from '../stats.js'
 
@@ -44,7 +44,7 @@ const SIZES = [64, 1024]
  */
 export async function throughput(bench: Bench): Promise<Section[]> {
   const { client } = bench
-  const servers = await startServers(bench, STREAMERS)
+  const servers = await startServers(bench, THROUGHPUT)
   const sections: Section[] = []
   try {
     for (const size of SIZES) {

@@ -6,6 +6,28 @@ import type { SinkListener, SseSink } from './sink.js'
 const HIGH_WATER_MARK = 16 * 1024
 
 /**
+ * Runs a task once the current turn of the event loop is over, where the runtime has
+ * `setImmediate` (Node, Bun); elsewhere after the current task, which still gathers the frames
+ * of a synchronous burst such as a broadcast.
+ */
+const afterTurn: (task: () => void) => void =
+  typeof setImmediate === 'function'
+    ? (task) => {
+        setImmediate(task)
+      }
+    : queueMicrotask
+
+/** Sinks with text written during this turn, flushed together once it is over. */
+const written: ReadableStreamSink[] = []
+
+function flushWritten(): void {
+  // A flush can make a stream write again (a drain resumes its producer): the loop takes
+  // sinks added meanwhile too.
+  for (let i = 0; i < written.length; i++) written[i]?.flush()
+  written.length = 0
+}
+
+/**
  * A sink whose output is a web-standard `ReadableStream`, for runtimes that answer requests
  * with a `Response` (Hono on any runtime, Deno, Bun, Workers). Serve it with
  * `new Response(sink.body, { headers: sink.headers })` once the stream has started.
@@ -48,6 +70,16 @@ class ReadableStreamSink implements WebSink {
   #listener: SinkListener | undefined
   #ended = false
   readonly #encoder = new TextEncoder()
+  /**
+   * Text written during this turn of the event loop, sent as one chunk once it is over: each
+   * chunk costs the reader a promise and a write, whatever its size. Also holds the text
+   * written while the queue drains for the hand-over to the Node response.
+   */
+  #pending = ''
+  /** The sink is in `written`, to be flushed. */
+  #scheduled = false
+  /** `write` reported backpressure; the listener waits for `onDrain`. */
+  #full = false
   /** The Node response behind the body, until the sink writes to it directly. */
   readonly #response: DirectResponse | undefined
   /** The Node server reads the body through its own reader, to write it to `#response`. */
@@ -57,8 +89,6 @@ class ReadableStreamSink implements WebSink {
    * each chunk before reading the next).
    */
   #readWaiting = false
-  /** Text held back while the queue drains, to be written directly once it has. */
-  #pending = ''
   /** The Node response once written directly; the server's read waits until the body closes. */
   #direct: DirectResponse | undefined
 
@@ -72,7 +102,7 @@ class ReadableStreamSink implements WebSink {
         },
         // Called when the reader has taken enough that the queue is below the high-water mark.
         pull: () => {
-          if (this.#direct === undefined) this.#listener?.onDrain()
+          if (this.#direct === undefined) this.#onDrain()
         },
         // The reader gave up: on a server, the client went away.
         cancel: () => {
@@ -88,10 +118,11 @@ class ReadableStreamSink implements WebSink {
   }
 
   get bufferedBytes(): number {
-    if (this.#direct !== undefined) return this.#direct.writableLength
+    // Pending text counts in UTF-16 units: exact for ASCII, close enough for a bound.
+    const pending = this.#pending.length
+    if (this.#direct !== undefined) return this.#direct.writableLength + pending
     const desired = this.#controller.desiredSize
-    // Held-back text counts in UTF-16 units: exact for ASCII, close enough for a bound.
-    return (desired === null ? 0 : HIGH_WATER_MARK - desired) + this.#pending.length
+    return (desired === null ? 0 : HIGH_WATER_MARK - desired) + pending
   }
 
   connect(listener: SinkListener): void {
@@ -106,42 +137,71 @@ class ReadableStreamSink implements WebSink {
   }
 
   write(text: string): boolean {
-    const direct = this.#direct
-    if (direct !== undefined) return direct.write(text)
-    const response = this.#response
-    if (this.#piped && response?.headersSent === true) {
-      // The head is out and the server pipes the body: hand the writes over to the response.
-      if (this.#readWaiting) return this.#takeOver(response).write(text)
-      this.#pending += text
-      return this.bufferedBytes < HIGH_WATER_MARK
+    this.#pending += text
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      if (written.push(this) === 1) afterTurn(flushWritten)
     }
-    const controller = this.#controller
-    // A waiting read takes this chunk: until the server reads again, it may not be written yet.
-    this.#readWaiting = false
-    controller.enqueue(this.#encoder.encode(text))
-    return (controller.desiredSize ?? 0) > 0
+    if (this.bufferedBytes < HIGH_WATER_MARK) return true
+    this.#full = true
+    return false
+  }
+
+  /** Sends the text written during the turn: to the Node response, or as one chunk. */
+  flush(): void {
+    this.#scheduled = false
+    const text = this.#pending
+    if (text === '' || this.#ended) return
+    let direct = this.#direct
+    if (direct === undefined) {
+      const response = this.#response
+      if (!this.#handingOver(response)) {
+        this.#enqueuePending()
+        return
+      }
+      // The next read on an empty queue takes the text over, unless one waits already.
+      if (!this.#readWaiting) return
+      direct = this.#takeOver(response)
+    }
+    this.#pending = ''
+    if (direct.write(text)) this.#onDrain()
   }
 
   end(abort: boolean): void {
     this.#listener = undefined
     if (this.#ended) return
     this.#ended = true
-    // Either way the server's waiting read settles, and the server ends or destroys the
-    // response itself, as on the web path.
-    this.#direct?.off('drain', this.#onDrain)
-    if (this.#pending !== '' && !abort)
-      this.#controller.enqueue(this.#encoder.encode(this.#pending))
-    this.#pending = ''
+    const direct = this.#direct
+    direct?.off('drain', this.#onDrain)
     if (abort) {
+      this.#pending = ''
       this.#controller.error(new Error('The event stream was aborted: the client stopped reading.'))
-    } else {
-      this.#controller.close()
+      return
     }
+    if (direct !== undefined && this.#pending !== '') direct.write(this.#pending)
+    else this.#enqueuePending()
+    this.#pending = ''
+    // Either way the server's waiting read settles, and it ends the response itself.
+    this.#controller.close()
   }
 
   whenClosed(): Promise<void> {
     // The runtime owns the connection; once the body is closed nothing more is written to it.
     return Promise.resolve()
+  }
+
+  #enqueuePending(): void {
+    const text = this.#pending
+    if (text === '') return
+    this.#pending = ''
+    // A waiting read takes this chunk: until the server reads again, it may not be written yet.
+    this.#readWaiting = false
+    this.#controller.enqueue(this.#encoder.encode(text))
+  }
+
+  /** The head is out and the Node server pipes the body itself: writes go to the response. */
+  #handingOver(response: DirectResponse | undefined): response is DirectResponse {
+    return this.#piped && response?.headersSent === true
   }
 
   /**
@@ -164,7 +224,8 @@ class ReadableStreamSink implements WebSink {
         const result = read()
         if (empty) {
           this.#readWaiting = true
-          if (this.#pending !== '' && this.#response !== undefined) this.#takeOver(this.#response)
+          // Text held for the hand-over goes now.
+          if (this.#pending !== '' && !this.#scheduled) this.flush()
         }
         return result
       }
@@ -179,19 +240,18 @@ class ReadableStreamSink implements WebSink {
    * cancels the body when the client leaves, which reports the disconnect.
    *
    * @param response - The Node response.
-   * @returns The response, with the held-back text written.
+   * @returns The response.
    */
   #takeOver(response: DirectResponse): DirectResponse {
     this.#direct = response
     response.on('drain', this.#onDrain)
-    const pending = this.#pending
-    this.#pending = ''
-    // A stream waiting for room is told there is some, as a drain would.
-    if (pending !== '' && response.write(pending)) this.#listener?.onDrain()
     return response
   }
 
+  /** There may be room again: tell a listener that waits for it, if there is. */
   readonly #onDrain = (): void => {
+    if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
+    this.#full = false
     this.#listener?.onDrain()
   }
 }
