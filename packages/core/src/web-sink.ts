@@ -17,6 +17,9 @@ const afterTurn: (task: () => void) => void =
       }
     : queueMicrotask
 
+/** Encoding holds no state between calls: one encoder serves every sink. */
+const encoder = new TextEncoder()
+
 /** Sinks with text written during this turn, flushed together once it is over. */
 const written: ReadableStreamSink[] = []
 
@@ -69,7 +72,6 @@ class ReadableStreamSink implements WebSink {
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #listener: SinkListener | undefined
   #ended = false
-  readonly #encoder = new TextEncoder()
   /**
    * Text written during this turn of the event loop, sent as one chunk once it is over: each
    * chunk costs the reader a promise and a write, whatever its size. Also holds the text
@@ -196,7 +198,7 @@ class ReadableStreamSink implements WebSink {
     this.#pending = ''
     // A waiting read takes this chunk: until the server reads again, it may not be written yet.
     this.#readWaiting = false
-    this.#controller.enqueue(this.#encoder.encode(text))
+    this.#controller.enqueue(encoder.encode(text))
   }
 
   /** The head is out and the Node server pipes the body itself: writes go to the response. */
