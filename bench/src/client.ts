@@ -120,6 +120,10 @@ let stalled: EventReader | undefined
 let subscribers: EventReader[] = []
 /** Per broadcast index, the latency of each subscriber that received it. */
 let deliveries: (number[] | undefined)[] = []
+/** Resolves the wait for a broadcast index once every subscriber has it. */
+const waiting = new Map<number, () => void>()
+/** The client's CPU and the time when the subscribers were all open. */
+let subscribed = { cpu: process.cpuUsage(), at: 0 }
 
 function cpuMicros(since: NodeJS.CpuUsage): number {
   const { user, system } = process.cpuUsage(since)
@@ -229,24 +233,31 @@ answerCalls({
     }
     for (const reader of subscribers) {
       reader.onEvent = (index, latency) => {
-        ;(deliveries[index] ??= []).push(latency)
+        const latencies = (deliveries[index] ??= [])
+        latencies.push(latency)
+        if (latencies.length === subscribers.length) waiting.get(index)?.()
       }
     }
     const responses = subscribers.map((r) => r.response)
+    subscribed = { cpu: process.cpuUsage(), at: nowMicros() }
     return { opened: responses.length, ok: headsOk(responses) }
   },
 
-  /** Waits until every subscriber has `expect` broadcasts, or `timeoutMs` passed. */
-  collect: async ({ expect, timeoutMs }: { expect: number; timeoutMs: number }) => {
-    const cpu = process.cpuUsage()
-    const started = nowMicros()
-    const deadline = Date.now() + timeoutMs
-    while (
-      Date.now() < deadline &&
-      subscribers.some((r) => r.events < expect && !r.response.ended)
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
+  /** Waits until every subscriber has broadcast `index`, or `timeoutMs` passed. */
+  delivered: ({ index, timeoutMs }: { index: number; timeoutMs: number }) =>
+    new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        waiting.delete(index)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      waiting.set(index, done)
+      if (deliveries[index]?.length === subscribers.length) done()
+    }),
+
+  /** Summarizes the deliveries of `expect` broadcasts and closes the subscribers. */
+  collect: ({ expect }: { expect: number }) => {
     const last: number[] = []
     const all: number[] = []
     for (const latencies of deliveries) {
@@ -265,7 +276,7 @@ answerCalls({
       inOrder: subscribers.every((r) => r.sequential),
       last: last.length > 0 ? summarize(last) : undefined,
       all: all.length > 0 ? summarize(all) : undefined,
-      clientBusy: cpuMicros(cpu) / Math.max(1, nowMicros() - started),
+      clientBusy: cpuMicros(subscribed.cpu) / Math.max(1, nowMicros() - subscribed.at),
     }
     for (const reader of subscribers) reader.response.socket.destroy()
     subscribers = []

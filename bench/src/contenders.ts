@@ -29,9 +29,14 @@ export const STREAMERS: readonly ContenderName[] = [
 /** The throughput contenders: the streamers, and the Hono adapter's web-standard path. */
 export const THROUGHPUT: readonly ContenderName[] = [...STREAMERS, 'ssekit-hono-web']
 
-/** The contenders of the broadcast scenario: those with channels, and the raw loop. */
+/**
+ * The contenders of the broadcast scenario: those with channels, and the raw loop, also over
+ * Express's responses (Express's per-request prototypes make each `res.write` in a loop over
+ * many responses slower than on plain `node:http`).
+ */
 export const BROADCASTERS: readonly ContenderName[] = [
   'raw',
+  'express',
   'better-sse',
   'ssekit-core',
   'ssekit-express',

@@ -1,22 +1,35 @@
 import { getRequestListener } from '@hono/node-server'
-import express from 'express'
+import express, { type Response } from 'express'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import { SSE_HEADERS, type AppFactory } from '../app.js'
 
 /*
- * The frameworks alone, serving `/idle` with a hand-written stream: the memory a framework
- * costs per open response before any SSE library, next to which each adapter is read.
+ * The frameworks alone with hand-written streams: the memory a framework costs per open
+ * response before any SSE library, next to which each adapter is read.
  */
 
-/** Express 5 writing the head itself. */
+/** Express 5 writing the head itself, and a raw loop of `res.write` over its responses. */
 export const expressAlone: AppFactory = () => {
   const app = express()
+  const subscribers = new Set<Response>()
   app.get('/idle', (_req, res) => {
     res.writeHead(200, SSE_HEADERS)
     res.flushHeaders()
   })
-  return { listener: app }
+  app.get('/subscribe', (_req, res) => {
+    res.writeHead(200, SSE_HEADERS)
+    res.flushHeaders()
+    subscribers.add(res)
+    res.on('close', () => subscribers.delete(res))
+  })
+  return {
+    listener: app,
+    broadcast: (data) => {
+      const frame = `data: ${data}\n\n`
+      for (const res of subscribers) res.write(frame)
+    },
+  }
 }
 
 /** Koa 3 with `ctx.respond = false`, writing the head itself. */

@@ -8,7 +8,7 @@ import {
   type Section,
   type Server,
 } from '../bench.js'
-import { BROADCASTERS, CONTENDERS } from '../contenders.js'
+import { BROADCASTERS, CONTENDERS, type ContenderName } from '../contenders.js'
 import { num, range, ratio } from '../format.js'
 import { hasRedis, startRedis } from '../redis.js'
 import { median, spread, type Summary } from '../stats.js'
@@ -26,12 +26,13 @@ interface Collected {
   readonly clientBusy: number
 }
 
+/** One broadcast as the server measured it, in µs. */
 interface Broadcasted {
-  /** µs in the broadcast call. */
-  readonly calls: number[]
-  /** µs until the event loop came round: every frame handed to its socket. */
-  readonly times: number[]
-  /** CPU µs per broadcast over the same span. */
+  /** In the broadcast call. */
+  readonly call: number
+  /** Until the event loop came round: every frame handed to its socket. */
+  readonly time: number
+  /** CPU over the same span. */
   readonly cpu: number
 }
 
@@ -66,15 +67,16 @@ async function fanOut(
     bench.fail(`broadcast ${count}, ${label}: ${opened.ok} of ${count} subscribed`)
   // Let the servers finish subscribing (better-sse registers after its head is written).
   await new Promise((resolve) => setTimeout(resolve, 100))
-  // One broadcast every interval: long enough for each to reach every client before the next.
-  const interval = Math.max(10, count / 100)
-  const [sent, got] = await Promise.all([
-    servers[0]!.child.call<Broadcasted>('broadcast', { count: broadcasts, interval }),
-    client.call<Collected>('collect', {
-      expect: broadcasts,
-      timeoutMs: broadcasts * interval + 10_000,
-    }),
-  ])
+  // One broadcast at a time, the next once every client has the last: none waits behind another.
+  const sent: Broadcasted[] = []
+  for (let index = 0; index < broadcasts; index++) {
+    const [one] = await Promise.all([
+      servers[0]!.child.call<Broadcasted>('broadcast', { index }),
+      client.call('delivered', { index, timeoutMs: 10_000 }),
+    ])
+    sent.push(one)
+  }
+  const got = await client.call<Collected>('collect', { expect: broadcasts })
   await Promise.all(servers.map(drainedServer))
   if (got.complete !== count || !got.inOrder) {
     bench.fail(
@@ -82,15 +84,20 @@ async function fanOut(
     )
   }
   return {
-    call: median(sent.calls),
-    serverTime: median(sent.times),
-    cpu: sent.cpu,
+    call: median(sent.map((one) => one.call)),
+    serverTime: median(sent.map((one) => one.time)),
+    cpu: median(sent.map((one) => one.cpu)),
     lastP50: got.last?.p50 ?? NaN,
     lastP99: got.last?.p99 ?? NaN,
     allP50: got.all?.p50 ?? NaN,
     allP99: got.all?.p99 ?? NaN,
     clientBusy: got.clientBusy,
   }
+}
+
+const BROADCAST_LABEL: Partial<Record<ContenderName, string>> = {
+  raw: 'raw loop of `res.write`',
+  express: 'Express alone: raw loop of `res.write` over its responses',
 }
 
 const ms = (micros: number[]): string => range(spread(micros.map((m) => m / 1e3)), ' ms')
@@ -110,7 +117,7 @@ export async function broadcast(bench: Bench): Promise<Section[]> {
   try {
     for (const count of counts) {
       bench.log(`broadcast: ${count} subscribers`)
-      const repeats = bench.check || bench.quick ? 1 : count > 1000 ? 2 : 3
+      const repeats = bench.check || bench.quick ? 1 : count === 5000 ? 1 : count === 1000 ? 3 : 2
       const results = await interleave(servers, repeats, (server) =>
         fanOut(bench, [server], count, broadcasts, server.name)
       )
@@ -119,7 +126,7 @@ export async function broadcast(bench: Bench): Promise<Section[]> {
       const busiest = Math.max(...[...results.values()].flat().map((r) => r.clientBusy))
       sections.push({
         title: `5. Broadcast to ${count.toLocaleString('en')} subscribers in one process`,
-        intro: `${broadcasts} broadcasts of a 64-byte event, one every ${Math.max(10, count / 100)} ms; medians of ${repeats} interleaved runs. Server time and CPU run from the broadcast call until the event loop comes round, when every frame has been handed to its socket (Node writes HTTP chunks on the next tick); "in the call" is the synchronous part. Delivery runs from the call to the client reading the event: to each client, and to the last client of each broadcast.`,
+        intro: `${broadcasts} broadcasts of a 64-byte event, each once every client has the one before; medians over the broadcasts, then over ${repeats} interleaved runs. Server time and CPU run from the broadcast call until the event loop comes round, when every frame has been handed to its socket (Node writes HTTP chunks on the next tick); "in the call" is the synchronous part. Delivery runs from the call to the client reading the event: to each client, and to the last client of each broadcast.`,
         header: [
           'Contender',
           'server time per broadcast',
@@ -132,7 +139,7 @@ export async function broadcast(bench: Bench): Promise<Section[]> {
         rows: servers.map(({ name }) => {
           const runs = results.get(name)!
           return [
-            name === 'raw' ? 'raw loop of `res.write`' : CONTENDERS[name],
+            BROADCAST_LABEL[name] ?? CONTENDERS[name],
             ms(runs.map((r) => r.serverTime)),
             ratio(
               ratios(

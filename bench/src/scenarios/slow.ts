@@ -28,7 +28,7 @@ const grown = (after: NodeJS.MemoryUsage, before: NodeJS.MemoryUsage): number =>
 export async function slow(bench: Bench): Promise<Section[]> {
   const { client } = bench
   const servers = await startServers(bench, STREAMERS)
-  const stallMs = bench.check ? 300 : bench.quick ? 1500 : 3000
+  const stallMs = bench.check ? 300 : bench.quick ? 1000 : 2000
   try {
     bench.log(`slow client: ${stallMs} ms stalled`)
     const results = await interleave(
