@@ -37,9 +37,9 @@ const RELAYERS = STREAMERS.filter((name) => name !== 'raw')
 export async function relay(bench: Bench): Promise<Section[]> {
   const { client, upstreamPort } = bench
   const servers = await startServers(bench, STREAMERS)
-  const n = bench.check ? 500 : bench.quick ? 10_000 : 50_000
+  const n = bench.check ? 500 : bench.quick ? 30_000 : 200_000
   const paced = bench.check ? 100 : bench.quick ? 300 : 1000
-  const repeats = bench.check ? 1 : bench.quick ? 2 : 3
+  const repeats = bench.check ? 1 : bench.quick ? 2 : 5
   try {
     bench.log(`relay: ${n} events, then ${paced} paced`)
     const read = async (

@@ -37,6 +37,13 @@ interface Run {
 
 const SIZES = [64, 1024]
 
+/** Events per run by event size: runs long enough that scheduling noise stays small. */
+const EVENTS: Record<'check' | 'quick' | 'full', Record<number, number>> = {
+  check: { 64: 2000, 1024: 2000 },
+  quick: { 64: 100_000, 1024: 40_000 },
+  full: { 64: 500_000, 1024: 150_000 },
+}
+
 /**
  * Scenario 1: one connection, N events sent as fast as backpressure allows. Events per second
  * from the first body byte to the end, as the client sees them; server CPU per event from the
@@ -48,15 +55,7 @@ export async function throughput(bench: Bench): Promise<Section[]> {
   const sections: Section[] = []
   try {
     for (const size of SIZES) {
-      const n = bench.check
-        ? 2000
-        : size === 64
-          ? bench.quick
-            ? 50_000
-            : 200_000
-          : bench.quick
-            ? 20_000
-            : 60_000
+      const n = EVENTS[bench.check ? 'check' : bench.quick ? 'quick' : 'full'][size]!
       const path = `/stream?n=${n}&size=${size}`
       if (bench.check) {
         for (const server of servers) {
