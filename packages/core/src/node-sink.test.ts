@@ -142,4 +142,39 @@ describe('createNodeSink', () => {
     await waitFor(() => closed, 2000, 'the connection to close')
     abort.abort()
   })
+
+  it('writes the first frame of a turn at once and the rest of the turn in one write', async () => {
+    const writes: string[] = []
+    server = await listen((req, res) => {
+      const write = res.write.bind(res) as (chunk: string) => boolean
+      const stream = createSseStream(createNodeSink(req, res), { heartbeat: 0 }).init()
+      res.write = ((chunk: string) => {
+        writes.push(chunk)
+        return write(chunk)
+      }) as typeof res.write
+      void (async () => {
+        for (let i = 0; i < 100; i++) await stream.send({ id: String(i), data: 'x' })
+        stream.close()
+      })()
+    })
+    const reader = readEvents((await fetch(server.url)).body!)
+    await reader.ended
+    expect(reader.events.map((event) => event.id)).toEqual(
+      Array.from({ length: 100 }, (_, i) => String(i))
+    )
+    expect(writes).toEqual(['id: 0\ndata: x\n\n', expect.stringMatching(/^id: 1\n[^]*id: 99\n/)])
+  })
+
+  it('sends the frames of the turn before the app ends the response itself', async () => {
+    server = await listen((req, res) => {
+      const stream = createSseStream(createNodeSink(req, res), { heartbeat: 0 })
+      void (async () => {
+        for (const data of ['a', 'b', 'c']) await stream.send({ data })
+        res.end()
+      })()
+    })
+    const reader = readEvents((await fetch(server.url)).body!)
+    await reader.ended
+    expect(reader.events.map((event) => event.data)).toEqual(['a', 'b', 'c'])
+  })
 })

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import { deferred, type Deferred } from './deferred.js'
 import { describe } from './format.js'
 import type { SinkListener, SseSink } from './sink.js'
@@ -19,14 +20,17 @@ interface Response {
   flushHeaders(): void
   setTimeout(ms: number): unknown
   write(chunk: string): boolean
-  end(): unknown
+  end(...args: unknown[]): unknown
   destroy(): unknown
   flush?: () => void
   on(event: 'close' | 'drain', listener: () => void): unknown
   off(event: 'close' | 'drain', listener: () => void): unknown
 }
 
-class NodeSink implements SseSink {
+/** Bytes a response may buffer before `write` reports backpressure: Node's default. */
+const HIGH_WATER_MARK = 16 * 1024
+
+class NodeSink implements SseSink, TurnWriter {
   readonly keepAlive: boolean
   readonly lastEventId: string | undefined
   readonly #req: NodeRequest
@@ -35,6 +39,15 @@ class NodeSink implements SseSink {
   #listener: SinkListener | undefined
   #closed = false
   #whenClosed: Deferred<void> | undefined
+  /**
+   * Frames written during this turn of the event loop after its first, sent in one write once
+   * the turn is over: each `res.write` costs about a microsecond of framing, whatever its size.
+   */
+  #pending = ''
+  /** Something was written during this turn; a flush is due once it is over. */
+  #scheduled = false
+  /** `write` reported backpressure; the listener waits for `onDrain`. */
+  #full = false
 
   constructor(req: NodeRequest, res: NodeResponse, onOpen: (() => void) | undefined) {
     this.#req = req
@@ -49,7 +62,8 @@ class NodeSink implements SseSink {
   }
 
   get bufferedBytes(): number {
-    return this.#res.writableLength
+    // Pending text counts in UTF-16 units: exact for ASCII, close enough for a bound.
+    return this.#res.writableLength + this.#pending.length
   }
 
   connect(listener: SinkListener): void {
@@ -71,23 +85,60 @@ class NodeSink implements SseSink {
     // Node restores the keep-alive timeout itself once the response ends.
     res.setTimeout(0)
     if (this.#req.httpVersionMajor < 2) (this.#req as IncomingMessage).socket.setNoDelay(true)
+    // An app may end the response itself (Express's `res.end()` right after a few sends): the
+    // frames still waiting for the end of the turn go first.
+    const end = res.end.bind(res)
+    res.end = (...args: unknown[]): unknown => {
+      this.flush()
+      return end(...args)
+    }
   }
 
   write(text: string): boolean {
-    const res = this.#res
-    const ok = res.write(text)
-    // Compression middleware buffers until flushed; an event must leave now.
-    if (res.flush !== undefined) res.flush()
-    return ok
+    // The first frame of a turn leaves at once: a lone event waits for nothing.
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      flushAfterTurn(this)
+      return this.#send(text)
+    }
+    this.#pending += text
+    if (this.bufferedBytes < HIGH_WATER_MARK) return true
+    this.#full = true
+    return false
+  }
+
+  flush(): void {
+    this.#scheduled = false
+    const text = this.#pending
+    if (text === '') return
+    this.#pending = ''
+    if (!this.#closed && this.#send(text)) this.#onDrain()
   }
 
   end(abort: boolean): void {
     this.#detach()
-    if (abort) this.#res.destroy()
-    else this.#res.end()
+    if (abort) {
+      this.#pending = ''
+      this.#res.destroy()
+    } else {
+      // The patched `end` sends what is pending first.
+      this.#res.end()
+    }
   }
 
+  #send(text: string): boolean {
+    const res = this.#res
+    const ok = res.write(text)
+    // Compression middleware buffers until flushed; an event must leave now.
+    if (res.flush !== undefined) res.flush()
+    if (!ok) this.#full = true
+    return ok
+  }
+
+  /** There may be room again: tell a listener that waits for it, if there is. */
   readonly #onDrain = (): void => {
+    if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
+    this.#full = false
     this.#listener?.onDrain()
   }
 
@@ -99,6 +150,7 @@ class NodeSink implements SseSink {
   readonly #onClose = (): void => {
     const listener = this.#listener
     this.#closed = true
+    this.#pending = ''
     this.#res.off('close', this.#onClose)
     this.#detach()
     this.#whenClosed?.resolve()

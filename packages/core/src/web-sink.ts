@@ -1,34 +1,13 @@
 import { describe } from './format.js'
+import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import type { NodeResponse } from './node-sink.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
 const HIGH_WATER_MARK = 16 * 1024
 
-/**
- * Runs a task once the current turn of the event loop is over, where the runtime has
- * `setImmediate` (Node, Bun); elsewhere after the current task, which still gathers the frames
- * of a synchronous burst such as a broadcast.
- */
-const afterTurn: (task: () => void) => void =
-  typeof setImmediate === 'function'
-    ? (task) => {
-        setImmediate(task)
-      }
-    : queueMicrotask
-
 /** Encoding holds no state between calls: one encoder serves every sink. */
 const encoder = new TextEncoder()
-
-/** Sinks with text written during this turn, flushed together once it is over. */
-const written: ReadableStreamSink[] = []
-
-function flushWritten(): void {
-  // A flush can make a stream write again (a drain resumes its producer): the loop takes
-  // sinks added meanwhile too.
-  for (let i = 0; i < written.length; i++) written[i]?.flush()
-  written.length = 0
-}
 
 /**
  * A sink whose output is a web-standard `ReadableStream`, for runtimes that answer requests
@@ -63,7 +42,7 @@ interface DirectResponse {
   off(event: 'drain', listener: () => void): unknown
 }
 
-class ReadableStreamSink implements WebSink {
+class ReadableStreamSink implements WebSink, TurnWriter {
   // The runtime serving the Response manages the connection and its headers.
   readonly keepAlive = false
   readonly lastEventId: string | undefined
@@ -78,7 +57,7 @@ class ReadableStreamSink implements WebSink {
    * written while the queue drains for the hand-over to the Node response.
    */
   #pending = ''
-  /** The sink is in `written`, to be flushed. */
+  /** A flush is due once the turn is over. */
   #scheduled = false
   /** `write` reported backpressure; the listener waits for `onDrain`. */
   #full = false
@@ -142,7 +121,7 @@ class ReadableStreamSink implements WebSink {
     this.#pending += text
     if (!this.#scheduled) {
       this.#scheduled = true
-      if (written.push(this) === 1) afterTurn(flushWritten)
+      flushAfterTurn(this)
     }
     if (this.bufferedBytes < HIGH_WATER_MARK) return true
     this.#full = true
