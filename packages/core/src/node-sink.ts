@@ -102,9 +102,11 @@ class NodeSink implements SseSink, TurnWriter {
       return this.#send(text)
     }
     this.#pending += text
-    if (this.bufferedBytes < HIGH_WATER_MARK) return true
-    this.#full = true
-    return false
+    if (this.#pending.length < HIGH_WATER_MARK) return true
+    // A full batch leaves now: the socket, not the batch, tells the producer to wait.
+    const batch = this.#pending
+    this.#pending = ''
+    return this.#send(batch)
   }
 
   flush(): void {

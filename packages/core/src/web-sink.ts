@@ -123,14 +123,20 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       this.#scheduled = true
       flushAfterTurn(this)
     }
+    // A full batch leaves now: the reader, not the batch, tells the producer to wait.
+    if (this.#pending.length >= HIGH_WATER_MARK) this.#send()
     if (this.bufferedBytes < HIGH_WATER_MARK) return true
     this.#full = true
     return false
   }
 
-  /** Sends the text written during the turn: to the Node response, or as one chunk. */
   flush(): void {
     this.#scheduled = false
+    this.#send()
+  }
+
+  /** Sends the pending text: to the Node response, or as one chunk. */
+  #send(): void {
     const text = this.#pending
     if (text === '' || this.#ended) return
     let direct = this.#direct
