@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import type http from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { listen } from './listen.js'
@@ -218,5 +219,22 @@ export async function startUpstream(handler: UpstreamHandler): Promise<Upstream>
       }
     },
     close: () => server.close(),
+  }
+}
+
+/**
+ * Gives a test file a `serve(handler)` that starts a local upstream, closed after each test.
+ *
+ * @returns `serve`, which resolves with the started upstream.
+ */
+export function upstreamPerTest(): (handler: UpstreamHandler) => Promise<Upstream> {
+  let upstream: Upstream | undefined
+  afterEach(async () => {
+    await upstream?.close()
+    upstream = undefined
+  })
+  return async (handler) => {
+    upstream = await startUpstream(handler)
+    return upstream
   }
 }

@@ -1,26 +1,12 @@
 import { performance } from 'node:perf_hooks'
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
-import {
-  socketCloseDelay,
-  startUpstream,
-  type Upstream,
-  type UpstreamHandler,
-} from '../../../test/helpers/upstream.js'
+import { describe, expect, it } from 'vitest'
+import { socketCloseDelay, upstreamPerTest } from '../../../test/helpers/upstream.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import type { SseFetch, UpstreamEvent } from './request-options.js'
 import { sseRequest } from './request.js'
 
-let upstream: Upstream | undefined
-afterEach(async () => {
-  await upstream?.close()
-  upstream = undefined
-})
-
-async function serve(handler: UpstreamHandler): Promise<Upstream> {
-  upstream = await startUpstream(handler)
-  return upstream
-}
+const serve = upstreamPerTest()
 
 /** A fetch answering 200 `text/event-stream` with exactly these chunks, one read each. */
 function chunkedFetch(chunks: readonly Uint8Array[]): SseFetch {

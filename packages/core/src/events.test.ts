@@ -1,27 +1,17 @@
 import { getEventListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sleep } from '../../../test/helpers/listen.js'
 import {
   socketCloseDelay,
-  startUpstream,
-  type Upstream,
+  upstreamPerTest,
   type UpstreamHandler,
 } from '../../../test/helpers/upstream.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { sseEvents } from './events.js'
 import type { UpstreamEvent } from './request-options.js'
 
-let upstream: Upstream | undefined
-afterEach(async () => {
-  await upstream?.close()
-  upstream = undefined
-})
-
-async function serve(handler: UpstreamHandler): Promise<Upstream> {
-  upstream = await startUpstream(handler)
-  return upstream
-}
+const serve = upstreamPerTest()
 
 /** Sends events `0`, `1`, `2`… every 10 ms until the connection closes. */
 const endless: UpstreamHandler = async (call) => {

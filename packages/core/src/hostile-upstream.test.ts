@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sleep, waitFor } from '../../../test/helpers/listen.js'
 import {
   socketCloseDelay,
-  startUpstream,
-  type Upstream,
+  upstreamPerTest,
   type UpstreamHandler,
 } from '../../../test/helpers/upstream.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
@@ -13,16 +12,7 @@ import { reconnectDelay, resolveReconnect, type SseRetryInfo } from './reconnect
 import { DEFAULT_EVENT_TIMEOUT_MS, DEFAULT_MAX_EVENT_SIZE } from './request-options.js'
 import { sseRequest } from './request.js'
 
-let upstream: Upstream | undefined
-afterEach(async () => {
-  await upstream?.close()
-  upstream = undefined
-})
-
-async function serve(handler: UpstreamHandler): Promise<Upstream> {
-  upstream = await startUpstream(handler)
-  return upstream
-}
+const serve = upstreamPerTest()
 
 describe('an upstream that never sends a newline', () => {
   it('fails with event-too-large at the default maxEventSize and closes the connection', async () => {
@@ -171,7 +161,7 @@ describe('an upstream that sends an enormous retry', () => {
 describe('an upstream that trickles one byte per second', () => {
   it('fails with eventTimeout (60 s by default), which idleTimeout cannot catch', async () => {
     expect(DEFAULT_EVENT_TIMEOUT_MS).toBe(60_000)
-    const { url, call } = await serve(async (call) => {
+    const { url, call, calls } = await serve(async (call) => {
       call.open()
       for (const byte of 'data: a slow event\n\n') {
         if (!(await call.write(byte))) return
@@ -193,7 +183,7 @@ describe('an upstream that trickles one byte per second', () => {
     expect(elapsed).toBeLessThan(1500 + 1000)
     expect(await socketCloseDelay(await call(0), performance.now())).toBeLessThan(1000)
     // A trickle is not a drop: reconnecting would only trickle again.
-    expect(upstream!.calls).toHaveLength(1)
+    expect(calls).toHaveLength(1)
   })
 
   it('lets a slow but steady stream of complete events through', async () => {

@@ -1,26 +1,16 @@
 import { getEventListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../../test/helpers/listen.js'
 import {
   socketCloseDelay,
-  startUpstream,
-  type Upstream,
+  upstreamPerTest,
   type UpstreamHandler,
 } from '../../../test/helpers/upstream.js'
 import { SseUpstreamError } from './errors.js'
 import { sseRequest } from './request.js'
 
-let upstream: Upstream | undefined
-afterEach(async () => {
-  await upstream?.close()
-  upstream = undefined
-})
-
-async function serve(handler: UpstreamHandler): Promise<Upstream> {
-  upstream = await startUpstream(handler)
-  return upstream
-}
+const serve = upstreamPerTest()
 
 /** Sends `count` events `e0`, `e1`… with ids, then ends. */
 function events(count: number): UpstreamHandler {

@@ -1,27 +1,17 @@
 import { Readable } from 'node:stream'
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { listen } from '../../../test/helpers/listen.js'
 import {
   socketCloseDelay,
-  startUpstream,
-  type Upstream,
+  upstreamPerTest,
   type UpstreamHandler,
 } from '../../../test/helpers/upstream.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import type { SseRequestOptions } from './request-options.js'
 import { sseRequest } from './request.js'
 
-let upstream: Upstream | undefined
-afterEach(async () => {
-  await upstream?.close()
-  upstream = undefined
-})
-
-async function serve(handler: UpstreamHandler): Promise<Upstream> {
-  upstream = await startUpstream(handler)
-  return upstream
-}
+const serve = upstreamPerTest()
 
 const oneEvent: UpstreamHandler = async (call) => {
   await call.send({ data: 'ok' })
