@@ -3,6 +3,7 @@ import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { EventParser } from './event-parser.js'
 import type { UpstreamEvent } from './request-options.js'
 import type { UpstreamCall } from './upstream.js'
+import { unref } from './timers.js'
 
 /**
  * The body of one upstream response, read chunk by chunk into the call's queue: bytes are
@@ -223,12 +224,6 @@ export class EventConnection {
     this.#call.log?.('timeout', { phase })
     this.#call.abortConnection(this.#timedOut)
   }
-}
-
-/** Keeps a timer from holding the process open; the pending fetch's socket already does. */
-function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
-  ;(timer as { unref?: () => void }).unref?.()
-  return timer
 }
 
 function checkTransformed(event: unknown): UpstreamEvent {

@@ -1,9 +1,5 @@
-import {
-  resolveRequestOptions,
-  type ResolvedRequest,
-  type SseRequestOptions,
-  type UpstreamEvent,
-} from './request-options.js'
+import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
+import { type SseRequestOptions, type UpstreamEvent } from './request-options.js'
 import { UpstreamCall } from './upstream.js'
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })

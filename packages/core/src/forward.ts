@@ -1,10 +1,6 @@
 import { collectEvents, runRequest, type Collector, type Consume } from './request.js'
-import {
-  resolveRequestOptions,
-  type ResolvedRequest,
-  type SseRequestOptions,
-  type SseRequestResult,
-} from './request-options.js'
+import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
+import { type SseRequestOptions, type SseRequestResult } from './request-options.js'
 import type { SseStream } from './stream.js'
 import type { UpstreamCall } from './upstream.js'
 

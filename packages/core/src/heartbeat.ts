@@ -1,3 +1,5 @@
+import { unref } from './timers.js'
+
 /** The method a stream implements to be called on each heartbeat tick. */
 export const onHeartbeat: unique symbol = Symbol('ssekit.onHeartbeat')
 
@@ -30,7 +32,7 @@ export function joinHeartbeat(member: HeartbeatMember, intervalMs: number): void
     const timer = setInterval(() => {
       for (const each of members) each[onHeartbeat]()
     }, intervalMs)
-    ;(timer as { unref?: () => void }).unref?.()
+    unref(timer)
     group = { members, timer }
     groups.set(intervalMs, group)
   }

@@ -1,7 +1,7 @@
 import { describe, formatEventOption, type SseEvent } from './format.js'
 import { checkHeaderRecord } from './headers.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
-import { MAX_TIMER_MS } from './timer-limit.js'
+import { MAX_TIMER_MS } from './timers.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which

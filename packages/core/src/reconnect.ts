@@ -1,6 +1,6 @@
 import { describe } from './format.js'
 import type { SseTimeoutError, SseUpstreamError } from './errors.js'
-import { MAX_TIMER_MS } from './timer-limit.js'
+import { MAX_TIMER_MS } from './timers.js'
 
 /**
  * Why a call reconnects:

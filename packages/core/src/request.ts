@@ -1,7 +1,6 @@
 import { withEvents } from './errors.js'
+import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import {
-  resolveRequestOptions,
-  type ResolvedRequest,
   type SseRequestOptions,
   type SseRequestResult,
   type UpstreamEvent,

@@ -1,3 +1,5 @@
+import { describe } from './format.js'
+
 /**
  * Receives what happens to a sink's connection. An {@link SseStream} implements it.
  */
@@ -48,4 +50,25 @@ export interface SseSink {
    * body, once it is closed or cancelled). Shutdown waits on it.
    */
   whenClosed(): Promise<void>
+}
+
+const SINK_METHODS = ['connect', 'open', 'write', 'end', 'whenClosed'] as const
+
+/**
+ * Checks that a value has the methods of an {@link SseSink}.
+ *
+ * @param sink - The candidate sink.
+ * @returns The sink.
+ * @throws TypeError when it is not one.
+ */
+export function checkSink(sink: unknown): SseSink {
+  if (typeof sink === 'object' && sink !== null) {
+    const methods = sink as Partial<Record<string, unknown>>
+    let complete = true
+    for (const method of SINK_METHODS) complete &&= typeof methods[method] === 'function'
+    if (complete) return sink as SseSink
+  }
+  throw new TypeError(
+    `The parameter "sink" must be an SseSink, from createNodeSink(req, res) or createWebSink(); got ${describe(sink)}.`
+  )
 }

@@ -1,5 +1,5 @@
 import { describe, formatEventOption, type SseEvent } from './format.js'
-import { MAX_TIMER_MS } from './timer-limit.js'
+import { MAX_TIMER_MS } from './timers.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */
 export const endForShutdown: unique symbol = Symbol('ssekit.endForShutdown')

@@ -1,5 +1,5 @@
 import { deferred, type Deferred } from './deferred.js'
-import { describe, formatComment, formatEvent, type SseEvent } from './format.js'
+import { formatComment, formatEvent, type SseEvent } from './format.js'
 import { sseHeaders } from './headers.js'
 import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
 import {
@@ -7,7 +7,7 @@ import {
   type ResolvedStreamOptions,
   type SseStreamOptions,
 } from './options.js'
-import type { SinkListener, SseSink } from './sink.js'
+import { checkSink, type SinkListener, type SseSink } from './sink.js'
 import { streamRequest } from './forward.js'
 import type { SseRequestOptions, SseRequestResult } from './request-options.js'
 import {
@@ -17,67 +17,10 @@ import {
   leaveGroup,
   type GroupMember,
 } from './stream-group.js'
+import type { SendResult, SseStream } from './sse-stream.js'
+import { unref } from './timers.js'
 
-/** What became of a sent event. */
-export interface SendResult {
-  /** `true`: the event was NOT sent, because the client left or the stream was closed. */
-  readonly clientDisconnected: boolean
-}
-
-/**
- * An event stream to one client: `res.sse` in Express, `ctx.sse` in Koa, the `stream` in
- * Hono's `c.var.sse.stream(callback)`.
- */
-export interface SseStream {
-  /**
-   * Starts the stream: status 200 and the SSE headers reach the client at once, and the
-   * connection stays open. Idempotent; `send`, `comment` and forwarding call it themselves.
-   *
-   * @param options - Overrides of the middleware's options for this stream; checked, but
-   * ignored once the stream has started.
-   * @returns The stream, for chaining.
-   * @throws TypeError for invalid options; Error when the response had already started.
-   */
-  init(options?: SseStreamOptions): this
-  /**
-   * Sends one event. Never rejects because the client left: resolves
-   * `{ clientDisconnected: true }` instead, as after `close()`. Settles once the bytes are
-   * handed to the connection, so a loop that awaits it cannot outrun a slow client.
-   *
-   * @param event - The event; see {@link formatEvent} for what is accepted.
-   * @returns Whether the event was sent.
-   * @throws Rejects with a TypeError naming the field for an event that cannot be sent.
-   */
-  send(event: SseEvent): Promise<SendResult>
-  /**
-   * Sends a comment line, which clients ignore: a keep-alive or a debugging aid.
-   *
-   * @param text - The comment; multi-line text becomes several comment lines.
-   * @returns Whether the comment was sent.
-   */
-  comment(text?: string): Promise<SendResult>
-  /**
-   * Calls an upstream event stream on behalf of this stream's client and collects its events;
-   * with `forward: true`, relays each one to the client as it arrives, with backpressure, and
-   * starts the stream only once the upstream answered 200 `text/event-stream`. The client
-   * leaving closes the upstream connection at once. The stream stays open afterwards.
-   *
-   * @param options - The upstream request.
-   * @returns The events received, and `clientDisconnected: true` if the client left first.
-   * @throws Rejects before any I/O with a TypeError naming an invalid option; with
-   * `SseUpstreamError` or `SseTimeoutError` (carrying the events so far); with the `signal`'s
-   * reason when it aborts.
-   */
-  request(options: SseRequestOptions): Promise<SseRequestResult>
-  /** Ends the response. Idempotent; later sends resolve `{ clientDisconnected: true }`. */
-  close(): void
-  /** `true` once events can no longer reach the client: it disconnected, or `close()` ran. */
-  readonly clientDisconnected: boolean
-  /** Aborts when the client goes away or `close()` is called. */
-  readonly signal: AbortSignal
-  /** The request's `Last-Event-ID` header; `undefined` when it has none. */
-  readonly lastEventId: string | undefined
-}
+export type { SendResult, SseStream } from './sse-stream.js'
 
 const NEW = 0
 const OPEN = 1
@@ -389,12 +332,6 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 }
 
-/** Keeps a timer from holding the process open, where timers are objects (Node, Bun, Deno). */
-function unref<T>(timer: T): T {
-  ;(timer as { unref?: () => void }).unref?.()
-  return timer
-}
-
 /**
  * Creates an event stream over a sink. Adapters call this; use it directly to serve SSE from
  * plain `node:http` or any runtime that answers with a `Response`.
@@ -414,18 +351,4 @@ function unref<T>(timer: T): T {
  */
 export function createSseStream(sink: SseSink, options?: SseStreamOptions): SseStream {
   return new EventStream(checkSink(sink), resolveStreamOptions(options))
-}
-
-const SINK_METHODS = ['connect', 'open', 'write', 'end', 'whenClosed'] as const
-
-function checkSink(sink: unknown): SseSink {
-  if (typeof sink === 'object' && sink !== null) {
-    const methods = sink as Partial<Record<string, unknown>>
-    let complete = true
-    for (const method of SINK_METHODS) complete &&= typeof methods[method] === 'function'
-    if (complete) return sink as SseSink
-  }
-  throw new TypeError(
-    `The parameter "sink" must be an SseSink, from createNodeSink(req, res) or createWebSink(); got ${describe(sink)}.`
-  )
 }

@@ -2,9 +2,18 @@ import { EventConnection } from './connection.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import type { StreamPosition } from './event-parser.js'
 import { redactHeaders, requestLog, type Log } from './log.js'
-import { reconnectDelay, type SseGiveUpInfo, type SseRetryReason } from './reconnect.js'
-import type { ResolvedRequest, UpstreamEvent } from './request-options.js'
+import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
+import type { UpstreamEvent } from './request-options.js'
+import type { ResolvedRequest } from './resolve-request.js'
 import { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
+import { unref } from './timers.js'
+import {
+  describeFailure,
+  isEventStream,
+  readStart,
+  retryReason,
+  utf8Bytes,
+} from './upstream-answer.js'
 
 /** Bytes of an error response's body kept for {@link SseUpstreamError.body}. */
 const ERROR_BODY_BYTES = 4096
@@ -272,7 +281,7 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
         abort.abort(timedOut)
       }, request.timeout)
       // The pending fetch's socket keeps the process alive while the timer matters.
-      ;(timer as { unref?: () => void }).unref?.()
+      unref(timer)
     }
     try {
       let response: Response
@@ -405,67 +414,4 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
     if (signal !== undefined) unwatchSignal(signal, this)
     if (this.#downstream !== undefined) unwatchSignal(this.#downstream, this)
   }
-}
-
-/**
- * Whether a `Content-Type` names the event-stream media type; parameters such as
- * `charset=utf-8` are allowed, and media types compare case-insensitively (RFC 9110 §8.3.1).
- */
-function isEventStream(contentType: string | null): boolean {
-  if (contentType === null) return false
-  const semicolon = contentType.indexOf(';')
-  const mediaType = semicolon === -1 ? contentType : contentType.slice(0, semicolon)
-  return mediaType.trim().toLowerCase() === 'text/event-stream'
-}
-
-/**
- * Reads the start of a body as text, then releases the rest so the connection is freed.
- * A read that fails keeps what arrived: the body only illustrates an error.
- */
-async function readStart(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
-  if (body === null) return ''
-  const reader = body.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  let bytes = 0
-  try {
-    while (bytes < limit) {
-      const { done, value } = await reader.read()
-      if (done) return text + decoder.decode()
-      const take = Math.min(value.byteLength, limit - bytes)
-      bytes += take
-      // A character cut at the limit is dropped rather than shown as U+FFFD.
-      text += decoder.decode(value.subarray(0, take), { stream: true })
-    }
-  } catch {
-    // Aborted or reset while reading: keep the start we have.
-  }
-  reader.cancel().catch(() => undefined)
-  return text
-}
-
-/**
- * The id as the spec sends it, encoded as UTF-8: header values are byte strings, so each
- * byte becomes one character (the caller's own header is already one).
- */
-function utf8Bytes(id: string): string {
-  // eslint-disable-next-line no-control-regex -- ASCII is the common case, sent as is.
-  if (!/[^\x00-\x7f]/.test(id)) return id
-  let bytes = ''
-  for (const byte of new TextEncoder().encode(id)) bytes += String.fromCharCode(byte)
-  return bytes
-}
-
-/** Why a failure may be retried; `undefined` when it is final. */
-function retryReason(error: unknown): SseRetryReason | undefined {
-  if (error instanceof SseUpstreamError) return error.type === 'network' ? 'network' : undefined
-  if (error instanceof SseTimeoutError) return error.phase === 'event' ? undefined : 'timeout'
-  return undefined
-}
-
-/** The most useful line of a fetch failure: undici puts the socket error in `cause`. */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const cause: unknown = error.cause
-  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message
 }

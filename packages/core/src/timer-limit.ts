@@ -1,6 +1,0 @@
-/**
- * Node's largest timer delay, 2³¹ − 1 ms (about 24.8 days). A longer delay does not wait
- * longer: Node fires the timer after 1 ms and only prints a warning, so options that become
- * timers are checked against it.
- */
-export const MAX_TIMER_MS: number = 2 ** 31 - 1
