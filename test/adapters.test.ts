@@ -17,13 +17,7 @@ import { sleep, waitFor } from './helpers/listen.js'
 import { rawGet } from './helpers/raw-client.js'
 import { readEvents, type EventReader } from './helpers/read-events.js'
 import { startUpstream, type Upstream } from './helpers/upstream.js'
-
-/** A promise the test settles by hand, to hold a route at a known point. */
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void
-  const promise = new Promise<void>((resolve) => (open = resolve))
-  return { promise, open }
-}
+import { latch } from './helpers/latch.js'
 
 /** Resolves when the stream ends: the client left or the stream was closed. */
 function ended(stream: SseStream): Promise<void> {

@@ -13,6 +13,7 @@ import { sleep, waitFor } from './helpers/listen.js'
 import { usedMemory } from './helpers/memory.js'
 import { rawGet, type RawClient } from './helpers/raw-client.js'
 import { socketCloseDelay, startUpstream, type Upstream } from './helpers/upstream.js'
+import { latch } from './helpers/latch.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -30,13 +31,6 @@ const SEND_TIMEOUT = 400
  */
 const SLACK = 16 * MiB
 const POLICIES: readonly SlowClientPolicy[] = ['disconnect', 'wait']
-
-/** A promise the test settles by hand, to hold a route at a known point. */
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void
-  const promise = new Promise<void>((resolve) => (open = resolve))
-  return { promise, open }
-}
 
 /** How many connections the app's server has open. */
 function connections(app: App): Promise<number> {

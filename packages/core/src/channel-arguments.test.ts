@@ -2,24 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { Backplane } from './backplane.js'
 import { createChannel, type Channel } from './channel.js'
 import { createMemoryBackplane } from './memory-backplane.js'
-import type { SinkListener, SseSink } from './sink.js'
 import { createSseStream, type SseStream } from './stream.js'
-
-/** A sink that records every call that would reach the client. */
-function recordingSink(): SseSink & { readonly io: string[] } {
-  const io: string[] = []
-  return {
-    io,
-    keepAlive: true,
-    lastEventId: undefined,
-    bufferedBytes: 0,
-    connect: (_listener: SinkListener) => undefined,
-    open: () => io.push('open'),
-    write: (text) => io.push(text) > 0,
-    end: () => io.push('end'),
-    whenClosed: () => Promise.resolve(),
-  }
-}
+import { recordingSink } from '../../../test/helpers/recording-sink.js'
 
 /** A memory backplane that counts the calls a channel makes to it. */
 function countingBackplane(): Backplane & { readonly calls: string[] } {

@@ -4,26 +4,10 @@ import { listen, type Listening } from '../../../test/helpers/listen.js'
 import { formatEvent } from './format.js'
 import { lazyNodeStreams } from './lazy-node-stream.js'
 import { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
-import type { SinkListener, SseSink } from './sink.js'
 import { createStreamGroup, type SseStreamGroup } from './stream-group.js'
 import { createSseStream, type SseStream } from './stream.js'
 import { createWebSink } from './web-sink.js'
-
-/** A sink that records every call that would reach the client. */
-function recordingSink(): SseSink & { readonly io: string[] } {
-  const io: string[] = []
-  return {
-    io,
-    keepAlive: true,
-    lastEventId: undefined,
-    bufferedBytes: 0,
-    connect: (_listener: SinkListener) => undefined,
-    open: () => io.push('open'),
-    write: (text) => io.push(`write ${text}`) > 0,
-    end: (abort) => io.push(abort ? 'abort' : 'end'),
-    whenClosed: () => Promise.resolve(),
-  }
-}
+import { recordingSink } from '../../../test/helpers/recording-sink.js'
 
 /** Whatever a bad call does, it throws or rejects; this gives back what it threw. */
 async function failure(call: () => unknown): Promise<unknown> {

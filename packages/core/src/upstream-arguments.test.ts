@@ -4,24 +4,8 @@ import { startUpstream, type Upstream } from '../../../test/helpers/upstream.js'
 import { sseEvents } from './events.js'
 import type { SseRequestOptions } from './request-options.js'
 import { sseRequest } from './request.js'
-import type { SinkListener, SseSink } from './sink.js'
 import { createSseStream } from './stream.js'
-
-/** A sink that records every call that would reach the downstream client. */
-function recordingSink(): SseSink & { readonly io: string[] } {
-  const io: string[] = []
-  return {
-    io,
-    keepAlive: true,
-    lastEventId: undefined,
-    bufferedBytes: 0,
-    connect: (_listener: SinkListener) => undefined,
-    open: () => io.push('open'),
-    write: (text) => io.push(text) > 0,
-    end: () => io.push('end'),
-    whenClosed: () => Promise.resolve(),
-  }
-}
+import { recordingSink } from '../../../test/helpers/recording-sink.js'
 
 function cyclic(): object {
   const value: Record<string, unknown> = {}

@@ -8,6 +8,7 @@ import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js
 import { readEvents, type EventReader } from '../../../test/helpers/read-events.js'
 import { startUpstream } from '../../../test/helpers/upstream.js'
 import { sse, type SseStream } from './index.js'
+import { latch } from '../../../test/helpers/latch.js'
 
 // Express 4, installed under an alias, to check the adapter against both majors.
 const express4 = createRequire(import.meta.url)('express4') as typeof express
@@ -34,12 +35,6 @@ async function open(
   aborts.push(abort)
   const response = await fetch(url, { headers, signal: abort.signal })
   return { response, reader: readEvents(response.body!) }
-}
-
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void
-  const promise = new Promise<void>((resolve) => (open = resolve))
-  return { promise, open }
 }
 
 describe('sse() for Express', () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
 import { readEvents } from '../../../test/helpers/read-events.js'
 import { sse, type SseStream } from './index.js'
+import { latch } from '../../../test/helpers/latch.js'
 
 let server: Listening | undefined
 afterEach(async () => {
@@ -14,12 +15,6 @@ afterEach(async () => {
   server = undefined
   vi.restoreAllMocks()
 })
-
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void
-  const promise = new Promise<void>((resolve) => (open = resolve))
-  return { promise, open }
-}
 
 describe('sse() for Hono on the web-standard path', () => {
   it('serves the API example', async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
 import { readEvents, type EventReader } from '../../../test/helpers/read-events.js'
 import { sse, type SseStream } from './index.js'
+import { latch } from '../../../test/helpers/latch.js'
 
 let server: Listening | undefined
 const aborts: AbortController[] = []
@@ -31,12 +32,6 @@ async function open(
   aborts.push(abort)
   const response = await fetch(url, { headers, signal: abort.signal })
   return { response, reader: readEvents(response.body!) }
-}
-
-function latch(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void
-  const promise = new Promise<void>((resolve) => (open = resolve))
-  return { promise, open }
 }
 
 describe('sse() for Koa', () => {
