@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 
 /** What a client read from an event stream so far. */
@@ -106,5 +107,33 @@ export function readEvents(body: ReadableStream<Uint8Array>, paused = false): Ev
         timeoutMs,
         `${count} comments`
       ),
+  }
+}
+
+/** What {@link eventClientsPerTest}'s `open` resolves with. */
+export interface EventClient {
+  readonly response: Response
+  readonly reader: EventReader
+}
+
+/**
+ * Gives a test file an `open(url, headers?)` that fetches an event stream and reads it; every
+ * client still open is aborted after each test.
+ *
+ * @returns `open`.
+ */
+export function eventClientsPerTest(): (
+  url: string,
+  headers?: Record<string, string>
+) => Promise<EventClient> {
+  const aborts: AbortController[] = []
+  afterEach(() => {
+    for (const abort of aborts.splice(0)) abort.abort()
+  })
+  return async (url, headers) => {
+    const abort = new AbortController()
+    aborts.push(abort)
+    const response = await fetch(url, { headers, signal: abort.signal })
+    return { response, reader: readEvents(response.body!) }
   }
 }

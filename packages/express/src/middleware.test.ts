@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
-import { readEvents, type EventReader } from '../../../test/helpers/read-events.js'
+import { eventClientsPerTest } from '../../../test/helpers/read-events.js'
 import { startUpstream } from '../../../test/helpers/upstream.js'
 import { sse, type SseStream } from './index.js'
 import { latch } from '../../../test/helpers/latch.js'
@@ -14,9 +14,8 @@ import { latch } from '../../../test/helpers/latch.js'
 const express4 = createRequire(import.meta.url)('express4') as typeof express
 
 let server: Listening | undefined
-const aborts: AbortController[] = []
+const open = eventClientsPerTest()
 afterEach(async () => {
-  for (const abort of aborts.splice(0)) abort.abort()
   await server?.close()
   server = undefined
   vi.restoreAllMocks()
@@ -25,16 +24,6 @@ afterEach(async () => {
 async function serve(app: Express): Promise<string> {
   server = await listen(app)
   return server.url
-}
-
-async function open(
-  url: string,
-  headers?: Record<string, string>
-): Promise<{ response: Response; reader: EventReader }> {
-  const abort = new AbortController()
-  aborts.push(abort)
-  const response = await fetch(url, { headers, signal: abort.signal })
-  return { response, reader: readEvents(response.body!) }
 }
 
 describe('sse() for Express', () => {

@@ -4,14 +4,13 @@ import compress from 'koa-compress'
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
-import { readEvents, type EventReader } from '../../../test/helpers/read-events.js'
+import { eventClientsPerTest } from '../../../test/helpers/read-events.js'
 import { sse, type SseStream } from './index.js'
 import { latch } from '../../../test/helpers/latch.js'
 
 let server: Listening | undefined
-const aborts: AbortController[] = []
+const open = eventClientsPerTest()
 afterEach(async () => {
-  for (const abort of aborts.splice(0)) abort.abort()
   await server?.close()
   server = undefined
 })
@@ -22,16 +21,6 @@ async function serve(app: Koa): Promise<string> {
     void handle(req, res)
   })
   return server.url
-}
-
-async function open(
-  url: string,
-  headers?: Record<string, string>
-): Promise<{ response: Response; reader: EventReader }> {
-  const abort = new AbortController()
-  aborts.push(abort)
-  const response = await fetch(url, { headers, signal: abort.signal })
-  return { response, reader: readEvents(response.body!) }
 }
 
 describe('sse() for Koa', () => {
