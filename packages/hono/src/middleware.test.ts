@@ -16,6 +16,24 @@ afterEach(async () => {
   vi.restoreAllMocks()
 })
 
+/**
+ * An app whose `/events` route sends one event and then holds its stream open until the
+ * stream's signal aborts; `opened()` returns that stream once the route has it.
+ */
+function appHoldingStream(): { app: Hono; opened: () => SseStream | undefined } {
+  let stream: SseStream | undefined
+  const app = new Hono()
+  app.use(sse())
+  app.get('/events', (c) =>
+    c.var.sse.stream(async (opened) => {
+      stream = opened
+      await opened.send({ data: 'x' })
+      await new Promise((resolve) => opened.signal.addEventListener('abort', resolve))
+    })
+  )
+  return { app, opened: () => stream }
+}
+
 describe('sse() for Hono on the web-standard path', () => {
   it('serves the API example', async () => {
     const app = new Hono()
@@ -156,18 +174,10 @@ describe('sse() for Hono on the web-standard path', () => {
   })
 
   it('aborts the signal when the reader cancels the body', async () => {
-    let stream: SseStream | undefined
-    const app = new Hono()
-    app.use(sse())
-    app.get('/events', (c) =>
-      c.var.sse.stream(async (opened) => {
-        stream = opened
-        await opened.send({ data: 'x' })
-        await new Promise((resolve) => opened.signal.addEventListener('abort', resolve))
-      })
-    )
+    const { app, opened } = appHoldingStream()
     const reader = readEvents((await app.request('/events')).body!)
     await reader.event(0)
+    const stream = opened()
     expect(stream?.signal.aborted).toBe(false)
     await reader.cancel()
     expect(stream?.signal.aborted).toBe(true)
@@ -217,20 +227,12 @@ describe('sse() for Hono on @hono/node-server', () => {
   }
 
   it('aborts the callback signal when the client disconnects', async () => {
-    let stream: SseStream | undefined
-    const app = new Hono()
-    app.use(sse())
-    app.get('/events', (c) =>
-      c.var.sse.stream(async (opened) => {
-        stream = opened
-        await opened.send({ data: 'x' })
-        await new Promise((resolve) => opened.signal.addEventListener('abort', resolve))
-      })
-    )
+    const { app, opened } = appHoldingStream()
     const url = await serve(app)
     const abort = new AbortController()
     const reader = readEvents((await fetch(`${url}/events`, { signal: abort.signal })).body!)
     await reader.event(0)
+    const stream = opened()
     expect(stream?.signal.aborted).toBe(false)
     abort.abort()
     await waitFor(() => stream?.signal.aborted, 5000, 'the stream signal to abort')
