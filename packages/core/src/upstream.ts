@@ -8,15 +8,12 @@ import type { ResolvedRequest } from './resolve-request.js'
 import { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
 import { unref } from './timers.js'
 import {
-  describeFailure,
   isEventStream,
-  readStart,
+  networkFailure,
+  rejectedAnswer,
   retryReason,
   utf8Bytes,
 } from './upstream-answer.js'
-
-/** Bytes of an error response's body kept for {@link SseUpstreamError.body}. */
-const ERROR_BODY_BYTES = 4096
 
 /**
  * Why a call stopped before its upstream ended:
@@ -328,18 +325,9 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
     if (this.#stop !== undefined) return this.#stop.reason
     if (timedOut !== undefined) return timedOut
     if (error instanceof SseUpstreamError) return error
-    const { safeUrl } = this.request
-    // Some fetch errors quote the URL, query credentials included.
-    const detail = describeFailure(error).replaceAll(this.request.url.href, safeUrl)
-    this.log?.('error', { type: 'network', message: detail })
-    const during = contentType === undefined ? 'request to' : 'connection to'
-    return new SseUpstreamError(`The ${during} the upstream ${safeUrl} failed: ${detail}`, {
-      type: 'network',
-      url: safeUrl,
-      status: contentType === undefined ? 0 : 200,
-      contentType: contentType ?? null,
-      cause: error,
-    })
+    const failed = networkFailure(error, this.request.url, this.request.safeUrl, contentType)
+    this.log?.('error', { type: 'network', message: failed.detail })
+    return failed.error
   }
 
   /**
@@ -391,17 +379,10 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
   }
 
   async #reject(response: Response, contentType: string | null): Promise<unknown> {
-    const { safeUrl } = this.request
-    const body = await readStart(response.body, ERROR_BODY_BYTES)
+    const error = await rejectedAnswer(response, contentType, this.request.safeUrl)
     if (this.#stop !== undefined) return this.#stop.reason
-    const type = response.status === 200 ? 'media-type' : 'status'
-    this.log?.('error', { type, status: response.status, contentType })
-    const got =
-      type === 'status' ? `status ${response.status}` : `media type ${contentType ?? '(none)'}`
-    return new SseUpstreamError(
-      `The upstream ${safeUrl} answered with ${got}; expected 200 text/event-stream.`,
-      { type, url: safeUrl, status: response.status, contentType, body }
-    )
+    this.log?.('error', { type: error.type, status: response.status, contentType })
+    return error
   }
 
   /** The caller's `signal` or the downstream stream's aborted. */
