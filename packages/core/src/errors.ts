@@ -45,8 +45,9 @@ export class SseUpstreamError extends Error {
   /** The raw `Content-Type` header of the response; `null` when absent or when none came. */
   readonly contentType: string | null
   /**
-   * The URL requested, with credentials (user info, and query parameters whose names contain
-   * `key`, `token`, `secret` and the like) replaced by `[redacted]`, since errors get logged.
+   * The URL requested, without credentials, since errors get logged: no user info, and every
+   * query value `[redacted]` unless its name is a known harmless one (`model`, `stream`,
+   * `page`, `api-version`…). The caller has the URL they passed if they need it whole.
    */
   readonly url: string
   /** The first 4 KiB of the response body as text, for a `'status'` or `'media-type'` error. */

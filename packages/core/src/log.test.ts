@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startUpstream, type Upstream } from '../../../test/helpers/upstream.js'
 import { sseEvents } from './events.js'
-import { nodeDebugEnables, redactHeaders, redactUrl } from './log.js'
+import { nodeDebugEnables } from './log.js'
+import { redactHeaders, redactUrl } from './redact.js'
 import { sseRequest } from './request.js'
 
 let upstream: Upstream | undefined

@@ -9,14 +9,6 @@ export type SseLogger = (message: string, details?: Record<string, unknown>) => 
 export type Log = (message: string, details?: Record<string, unknown>) => void
 
 const PREFIX = '[ssekit]'
-const REDACTED = '[redacted]'
-
-/** Header names that always carry credentials. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie'])
-
-/** Header and query parameter names that suggest a credential (`X-Api-Key`, `access_token`…). */
-const CREDENTIAL_NAME = /key|token|secret|passw|auth|session|signature|credential/i
-
 /** `NODE_DEBUG` entries that switch logging on; cached on the variable's last value. */
 let lastNodeDebug: string | undefined
 let lastEnabled = false
@@ -90,66 +82,4 @@ export function requestLog(logger: SseLogger, id: number): Log {
   return (message, details) => {
     logger(message, { request: id, ms: Math.round(performance.now() - start), ...details })
   }
-}
-
-/**
- * Whether a header or query parameter of this name carries a credential.
- *
- * @param name - The name, any case.
- * @returns `true` for Authorization, Proxy-Authorization, Cookie, Set-Cookie and any name
- * containing `key`, `token`, `secret`, `auth` and the like.
- */
-export function isCredentialName(name: string): boolean {
-  return CREDENTIAL_HEADERS.has(name.toLowerCase()) || CREDENTIAL_NAME.test(name)
-}
-
-/**
- * Copies headers for a log, with credential values replaced by `[redacted]`.
- *
- * @param headers - The request headers.
- * @returns A record of lower-case names to values.
- */
-export function redactHeaders(headers: Headers): Record<string, string> {
-  const record: Record<string, string> = {}
-  headers.forEach((value, name) => {
-    record[name] = isCredentialName(name) ? REDACTED : value
-  })
-  return record
-}
-
-/**
- * Decodes a percent-encoded URL component, leaving a malformed one as it is.
- *
- * @param text - The encoded text.
- * @returns The decoded text.
- */
-export function decodeComponent(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
-}
-
-/**
- * Formats a URL for logs and error messages: the values of query parameters that look like
- * credentials become `[redacted]`, and the fragment (never sent) is dropped. Requests never
- * hold user info: it is moved into an `Authorization` header first.
- *
- * @param url - The URL requested.
- * @returns The URL text without credentials.
- */
-export function redactUrl(url: URL): string {
-  if (url.search === '') return `${url.origin}${url.pathname}`
-  const search = url.search
-    .slice(1)
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=')
-      if (equals === -1) return pair
-      const name = decodeComponent(pair.slice(0, equals).replaceAll('+', ' '))
-      return isCredentialName(name) ? `${pair.slice(0, equals)}=${REDACTED}` : pair
-    })
-    .join('&')
-  return `${url.origin}${url.pathname}?${search}`
 }

@@ -1,6 +1,7 @@
 import { describe } from './format.js'
 import { checkHeaderValue, checkToken } from './headers.js'
-import { decodeComponent, pickLogger, redactUrl, type SseLogger } from './log.js'
+import { pickLogger, type SseLogger } from './log.js'
+import { decodeComponent, redactUrl } from './redact.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
 import {
   DEFAULT_EVENT_TIMEOUT_MS,
