@@ -97,9 +97,7 @@ describe('what leaves the library', () => {
     const url = `${upstream.url}/v1/events?model=m&${query}`
     const { error, log } = await fail({ url, headers })
     expect(error).toBeInstanceOf(SseUpstreamError)
-    expect((error as SseUpstreamError).url).toBe(
-      `${upstream.url}/v1/events?model=m&${redactedQuery}`
-    )
+    expect(error).toMatchObject({ url: `${upstream.url}/v1/events?model=m&${redactedQuery}` })
     expect(error.message).toContain(redactedQuery)
     expect(error.message).not.toContain('SECRET')
     expect(log).toContain(redactedQuery)
@@ -114,7 +112,7 @@ describe('what leaves the library', () => {
     const url = `${upstream.url}/?${query}`
     const { error, log } = await fail({ url, headers, timeout: 50 })
     expect(error).toBeInstanceOf(SseTimeoutError)
-    expect((error as SseTimeoutError).url).toBe(`${upstream.url}/?${redactedQuery}`)
+    expect(error).toMatchObject({ url: `${upstream.url}/?${redactedQuery}` })
     expect(`${error.message}${log}`).not.toContain('SECRET')
   })
 
