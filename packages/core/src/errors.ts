@@ -7,8 +7,12 @@ import type { UpstreamEvent } from './request-options.js'
  * - `'media-type'`: it answered 200 with a media type other than `text/event-stream`.
  * - `'network'`: the connection failed, before the response or in the middle of the body.
  * - `'event-too-large'`: an event (or an unterminated line) grew past `maxEventSize`.
+ * - `'redirect'`: a redirect was refused: to another origin (unless `redirect: 'follow'`), from
+ *   https to http, after 20 redirects, one that would send a streamed body again, one without
+ *   a usable `Location`, or any with `redirect: 'error'`. Never retried.
  */
-export type SseUpstreamErrorType = 'status' | 'media-type' | 'network' | 'event-too-large'
+export type SseUpstreamErrorType =
+  'status' | 'media-type' | 'network' | 'event-too-large' | 'redirect'
 
 /** Fields of an {@link SseUpstreamError}. */
 export interface SseUpstreamErrorInit {
@@ -23,7 +27,8 @@ export interface SseUpstreamErrorInit {
 /**
  * The upstream could not be used as an event stream: it answered with a status other than
  * 200 or a media type other than `text/event-stream` (rejected before any event is returned
- * or forwarded), the connection failed, or an event exceeded `maxEventSize`.
+ * or forwarded), a redirect was refused, the connection failed, or an event exceeded
+ * `maxEventSize`.
  *
  * @example
  * ```ts
@@ -40,7 +45,10 @@ export class SseUpstreamError extends Error {
   override readonly name = 'SseUpstreamError'
   /** The kind of failure; see {@link SseUpstreamErrorType}. */
   readonly type: SseUpstreamErrorType
-  /** The response status; `0` when the connection failed before any response. */
+  /**
+   * The response status; `0` when the connection failed before any response, or for a
+   * redirect the `fetch` in use hid (an opaque redirect).
+   */
   readonly status: number
   /** The raw `Content-Type` header of the response; `null` when absent or when none came. */
   readonly contentType: string | null

@@ -27,6 +27,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type SseFetch,
   type SseOpenInfo,
+  type SseRedirectMode,
   type SseRequestBody,
   type SseRequestHeaders,
   type SseRequestOptions,

@@ -20,6 +20,9 @@ export type SseRequestBody = NonNullable<RequestInit['body']>
 /** A `fetch` implementation, for runtimes or tests that need their own. */
 export type SseFetch = (input: string, init: RequestInit) => Promise<Response>
 
+/** Which redirects an upstream request follows; see {@link SseRequestOptions.redirect}. */
+export type SseRedirectMode = 'same-origin' | 'follow' | 'error'
+
 /** What {@link SseRequestOptions.onOpen} learns about each connection that opened. */
 export interface SseOpenInfo {
   /** The response status: 200, since only a 200 `text/event-stream` answer opens. */
@@ -126,6 +129,29 @@ export interface SseRequestOptions {
    * @defaultValue globalThis.fetch
    */
   fetch?: SseFetch
+  /**
+   * Which redirects (301, 302, 303, 307, 308) are followed, at most 20 in a row:
+   *
+   * - `'same-origin'`: those to the same origin (scheme, host and port); one to another
+   *   origin fails the call with an {@link SseUpstreamError} of type `'redirect'`.
+   * - `'follow'`: those to another origin too, without the headers that carry credentials
+   *   (`Authorization`, `Cookie`, API keys, tokens: every header the debug log redacts).
+   * - `'error'`: none; any redirect fails the call.
+   *
+   * A redirect from https to http is always refused. 303, and 301/302 after a POST, become a
+   * GET without the body; 307 and 308 send the body again, which a streamed body cannot be.
+   * Reconnections start again from `url`. The `fetch` in use is called with
+   * `redirect: 'manual'` and must return the 3xx response itself.
+   * @defaultValue 'same-origin'
+   */
+  redirect?: SseRedirectMode
+  /**
+   * With `redirect: 'follow'`, also send the headers that carry credentials to the other
+   * origin. Only for an upstream known to hand its requests to a host you trust with them:
+   * anyone who controls a redirect of the upstream receives the keys.
+   * @defaultValue false
+   */
+  unsafeForwardCredentialsOnRedirect?: boolean
   /**
    * Maps each upstream event before it is collected, forwarded or yielded; return `null` to
    * drop it. Use it to rename, filter or redact events in flight.

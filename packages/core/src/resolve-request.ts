@@ -3,6 +3,7 @@ import { checkHeaderValue, checkToken } from './headers.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { decodeComponent, redactUrl } from './redact.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
+import { resolveRedirect, type RedirectPolicy } from './redirect.js'
 import {
   DEFAULT_EVENT_TIMEOUT_MS,
   DEFAULT_MAX_EVENT_SIZE,
@@ -45,6 +46,7 @@ export interface ResolvedRequest {
   readonly onOpen: ((info: SseOpenInfo) => void) | undefined
   readonly logger: SseLogger | undefined
   readonly fetch: SseFetch
+  readonly redirect: RedirectPolicy
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
   readonly collect: boolean
   readonly maxEvents: number
@@ -105,6 +107,7 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     onOpen: checkFunction(options.onOpen, 'onOpen'),
     logger: pickLogger(checkDebug(options.debug)),
     fetch: checkFetch(options.fetch),
+    redirect: resolveRedirect(options.redirect, options.unsafeForwardCredentialsOnRedirect),
     transform: checkFunction(options.transform, 'transform'),
     collect: checkBoolean(options.collect, 'collect', true),
     maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),

@@ -4,6 +4,7 @@ import type { StreamPosition } from './event-parser.js'
 import { requestLog, type Log } from './log.js'
 import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
 import { redactHeaders } from './redact.js'
+import { fetchFollowingRedirects } from './redirect.js'
 import type { UpstreamEvent } from './request-options.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
@@ -368,15 +369,7 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
       url: request.safeUrl,
       headers: redactHeaders(headers),
     })
-    const init: RequestInit & { duplex?: 'half' } = {
-      method: request.method,
-      headers,
-      body: request.body,
-      signal,
-    }
-    // Node's fetch refuses a streamed body without it.
-    if (request.streamedBody) init.duplex = 'half'
-    return request.fetch(request.url.href, init)
+    return fetchFollowingRedirects(request, headers, signal, log)
   }
 
   async #reject(response: Response, contentType: string | null): Promise<unknown> {
