@@ -74,6 +74,24 @@ describe('the redaction rules', () => {
     expect(Object.keys(redacted)).toHaveLength(SECRET_HEADERS.length + 1)
     expect(redacted.accept).toBe('text/event-stream')
   })
+
+  it('redact the query of a URL in a response header', () => {
+    const redacted = redactHeaders(
+      new Headers({
+        Location: 'https://cdn.test/file?sig=SECRET-1&v=2',
+        'Content-Location': '/file?X-Amz-Signature=SECRET-2',
+        'X-Trace': 'abc',
+      })
+    )
+    expect(redacted).toEqual({
+      location: 'https://cdn.test/file?sig=[redacted]&v=2',
+      'content-location': '/file?X-Amz-Signature=[redacted]',
+      'x-trace': 'abc',
+    })
+    expect(redactHeaders(new Headers({ Location: '//cdn.test/f?sig=SECRET-3' }))).toEqual({
+      location: 'http://cdn.test/f?sig=[redacted]',
+    })
+  })
 })
 
 describe('what leaves the library', () => {

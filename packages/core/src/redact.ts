@@ -55,8 +55,27 @@ export function isCredentialHeader(name: string): boolean {
   return CREDENTIAL_HEADERS.has(name.toLowerCase()) || CREDENTIAL_PART.test(name)
 }
 
+/** Response headers whose value is a URL, which may carry a signed query. */
+const URL_HEADERS = new Set(['location', 'content-location'])
+
+/** Stands in for the base of a relative URL while it is redacted. */
+const RELATIVE_BASE = 'http://relative.invalid'
+
+/** A URL header's value with its query redacted as {@link redactUrl} does. */
+function redactUrlValue(value: string): string {
+  try {
+    const url = new URL(value, RELATIVE_BASE)
+    const text = redactUrl(url)
+    // A relative URL shows as it came, from its path.
+    return url.origin === RELATIVE_BASE ? text.slice(RELATIVE_BASE.length) : text
+  } catch {
+    return REDACTED
+  }
+}
+
 /**
- * Copies headers for a log, with credential values replaced by `[redacted]`.
+ * Copies headers for a log, with credential values replaced by `[redacted]` and the queries
+ * of URLs (`Location`) redacted.
  *
  * @param headers - The headers.
  * @returns A record of lower-case names to values.
@@ -64,7 +83,11 @@ export function isCredentialHeader(name: string): boolean {
 export function redactHeaders(headers: Headers): Record<string, string> {
   const record: Record<string, string> = {}
   headers.forEach((value, name) => {
-    record[name] = isCredentialHeader(name) ? REDACTED : value
+    record[name] = isCredentialHeader(name)
+      ? REDACTED
+      : URL_HEADERS.has(name)
+        ? redactUrlValue(value)
+        : value
   })
   return record
 }
