@@ -285,6 +285,19 @@ describe('redirects the fetch in use reports', () => {
     expect(calls[0]![1].redirect).toBe('manual')
   })
 
+  it('refuses an upgrade to https, naming the URL to request instead', async () => {
+    const { fetch, calls } = fakeFetch(
+      () => new Response(null, { status: 301, headers: { location: 'https://api.test/events' } })
+    )
+    await expect(
+      sseRequest({ url: 'http://api.test/events', headers: CREDENTIALS, fetch })
+    ).rejects.toMatchObject({
+      type: 'redirect',
+      message: expect.stringContaining('Request the https: URL directly'),
+    })
+    expect(calls).toHaveLength(1)
+  })
+
   it('fails clearly on an opaque redirect', async () => {
     const opaque = { type: 'opaqueredirect', status: 0, headers: new Headers(), body: null }
     const { fetch } = fakeFetch(() => opaque as unknown as Response)

@@ -163,6 +163,11 @@ function nextHop(
     throw refused(`a redirect to ${to} after ${MAX_REDIRECTS} redirects in a row; refused.`)
   }
   if (url.origin !== hop.url.origin && mode !== 'follow') {
+    if (url.protocol === 'https:' && url.hostname === hop.url.hostname) {
+      throw refused(
+        `a redirect to https at ${to}, another origin; refused. Request the https: URL directly.`
+      )
+    }
     throw refused(
       `a redirect to another origin, ${to}; refused so that no credential reaches it. Set redirect: 'follow' to follow it without credential headers.`
     )
