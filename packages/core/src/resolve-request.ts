@@ -4,6 +4,7 @@ import { decodeComponent, pickLogger, redactUrl, type SseLogger } from './log.js
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
 import {
   DEFAULT_EVENT_TIMEOUT_MS,
+  DEFAULT_MAX_COLLECTED_BYTES,
   DEFAULT_MAX_EVENT_SIZE,
   DEFAULT_MAX_EVENTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -47,6 +48,7 @@ export interface ResolvedRequest {
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
   readonly collect: boolean
   readonly maxEvents: number
+  readonly maxCollectedBytes: number
   readonly maxEventSize: number
 }
 
@@ -107,6 +109,12 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     transform: checkFunction(options.transform, 'transform'),
     collect: checkBoolean(options.collect, 'collect', true),
     maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),
+    maxCollectedBytes: checkCount(
+      options.maxCollectedBytes,
+      'maxCollectedBytes',
+      DEFAULT_MAX_COLLECTED_BYTES,
+      0
+    ),
     maxEventSize: checkCount(options.maxEventSize, 'maxEventSize', DEFAULT_MAX_EVENT_SIZE, 1),
   }
 }
