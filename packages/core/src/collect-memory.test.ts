@@ -1,7 +1,7 @@
 import http from 'node:http'
 import { createParser } from 'eventsource-parser'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, type Listening } from '../../../test/helpers/listen.js'
+import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
 import { usedMemory } from '../../../test/helpers/memory.js'
 import { startUpstream, type Upstream } from '../../../test/helpers/upstream.js'
 import { createNodeSink } from './node-sink.js'
@@ -12,6 +12,7 @@ import {
   type UpstreamEvent,
 } from './request-options.js'
 import { sseRequest } from './request.js'
+import { sseEvents } from './events.js'
 import { createSseStream } from './stream.js'
 
 const MiB = 1024 * 1024
@@ -152,5 +153,30 @@ describe('collecting the events of a large upstream', () => {
     expect(retainedBy(held)).toBeLessThan(4 * MiB)
     expect(count).toBe(sent)
     expect(last).toEqual({ data: String(sent - 1).padStart(20, '0') })
+  })
+})
+
+describe('iterating over a large upstream', () => {
+  it('sseEvents holds back the upstream while the consumer pauses', async () => {
+    const before = usedMemory()
+    const upstream = await startUpstream(async (call) => {
+      for (let sent = 0; sent < EVENT_COUNT; sent++) {
+        if (!(await call.write(FRAME))) return
+      }
+      call.end()
+    })
+    servers.push(upstream)
+    const events = sseEvents({ url: upstream.url })
+    const first = await events.next()
+    expect(first.value?.data.length).toBe(MiB)
+    // The consumer pauses: the upstream fills the buffers on the way, then has to wait.
+    const call = await upstream.call(0)
+    await waitFor(() => call.blocked, 5000, 'the upstream to be held back')
+    expect(call.written).toBeLessThan(32 * MiB)
+    expect(usedMemory() - before).toBeLessThan(32 * MiB)
+    // Reading again lets the upstream go on.
+    expect((await events.next()).value?.data.length).toBe(MiB)
+    await events.return()
+    await call.closed
   })
 })
