@@ -176,7 +176,7 @@ describe('iterating over a large upstream', () => {
     expect(usedMemory() - before).toBeLessThan(32 * MiB)
     // Reading again lets the upstream go on.
     expect((await events.next()).value?.data.length).toBe(MiB)
-    await events.return()
+    await events.return?.()
     await call.closed
   })
 })
