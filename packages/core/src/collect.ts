@@ -51,7 +51,7 @@ export class Collector {
  * @returns The size; `-1` when it is larger than `room`. Counts no further than `room`
  * characters, so a huge event that cannot fit costs nothing.
  */
-export function fittingSize({ data, event = '', id = '' }: UpstreamEvent, room: number): number {
+function fittingSize({ data, event = '', id = '' }: UpstreamEvent, room: number): number {
   // Each UTF-16 unit takes at least one UTF-8 byte.
   if (data.length + event.length + id.length > room) return -1
   const size = utf8Length(data) + utf8Length(event) + utf8Length(id)
