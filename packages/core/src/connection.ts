@@ -230,11 +230,17 @@ function checkTransformed(event: unknown): UpstreamEvent {
   if (
     typeof event !== 'object' ||
     event === null ||
-    typeof (event as UpstreamEvent).data !== 'string'
+    typeof (event as UpstreamEvent).data !== 'string' ||
+    !optionalString((event as UpstreamEvent).event) ||
+    !optionalString((event as UpstreamEvent).id)
   ) {
     throw new TypeError(
-      `The option "transform" must return an event with string "data", or null to drop it; got ${describe(event)}.`
+      `The option "transform" must return an event with string "data" (and "event" and "id" strings when present), or null to drop it; got ${describe(event)}.`
     )
   }
   return event as UpstreamEvent
+}
+
+function optionalString(value: unknown): boolean {
+  return value === undefined || typeof value === 'string'
 }

@@ -1,4 +1,5 @@
-import { collectEvents, runRequest, type Collector, type Consume } from './request.js'
+import type { Collector } from './collect.js'
+import { collectEvents, runRequest, type Consume } from './request.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import { type SseRequestOptions, type SseRequestResult } from './request-options.js'
 import type { SseStream } from './stream.js'

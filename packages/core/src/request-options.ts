@@ -158,8 +158,9 @@ export interface SseRequestOptions {
    */
   transform?: (event: UpstreamEvent) => UpstreamEvent | null
   /**
-   * Whether to collect the events into the result. Turn it off for endless relays, whose
-   * events would otherwise pile up until `maxEvents`.
+   * Whether to collect the events into the result. Collection stops at `maxEvents` or
+   * `maxCollectedBytes`, so memory stays bounded either way; turn it off for endless relays,
+   * which would otherwise hold up to `maxCollectedBytes` until they end.
    * @defaultValue true
    */
   collect?: boolean
@@ -169,6 +170,14 @@ export interface SseRequestOptions {
    * @defaultValue 100000
    */
   maxEvents?: number
+  /**
+   * The most bytes of events collected into the result, counted as the UTF-8 bytes of each
+   * event's `data`, `event` and `id`. Collection stops at the first event that would pass it:
+   * later events are still forwarded (or yielded), the call goes on, and the result says
+   * `truncated: true`. The default holds one event of the largest `maxEventSize`.
+   * @defaultValue 16777216 (16 MiB)
+   */
+  maxCollectedBytes?: number
   /**
    * The largest event (or unterminated line) accepted from the upstream, in UTF-16 code units
    * (characters). A bigger one fails the call with an {@link SseUpstreamError} of type
@@ -182,14 +191,14 @@ export interface SseRequestOptions {
 export interface SseRequestResult {
   /**
    * The events received, in arrival order, until the upstream ended or the client left (at
-   * most `maxEvents`; none with `collect: false`).
+   * most `maxEvents` events and `maxCollectedBytes` bytes; none with `collect: false`).
    */
   events: UpstreamEvent[]
   /** `true`: the downstream client left (or the stream was closed) before the upstream ended. */
   clientDisconnected: boolean
   /**
-   * Present, and `true`, only when more than `maxEvents` events arrived: `events` holds the
-   * first `maxEvents` of them.
+   * Present, and `true`, only when an event arrived that `maxEvents` or `maxCollectedBytes`
+   * left no room for: `events` holds those that arrived before it.
    */
   truncated?: boolean
 }
@@ -199,6 +208,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 /** Default cap on the events collected by one request. */
 export const DEFAULT_MAX_EVENTS = 100_000
+
+/**
+ * Default cap on the bytes of events collected by one request: 16 MiB, one event of the
+ * largest default `maxEventSize` (16 Mi characters of ASCII).
+ */
+export const DEFAULT_MAX_COLLECTED_BYTES: number = 16 * 1024 * 1024
 
 /** Default cap on one upstream event's size, in characters. */
 export const DEFAULT_MAX_EVENT_SIZE: number = 16 * 1024 * 1024

@@ -1,33 +1,8 @@
+import { Collector } from './collect.js'
 import { withEvents } from './errors.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
-import {
-  type SseRequestOptions,
-  type SseRequestResult,
-  type UpstreamEvent,
-} from './request-options.js'
+import { type SseRequestOptions, type SseRequestResult } from './request-options.js'
 import { UpstreamCall } from './upstream.js'
-
-/** The events a request collects, within its `maxEvents` bound. */
-export class Collector {
-  readonly events: UpstreamEvent[] = []
-  truncated = false
-  readonly #max: number
-
-  /** @param request - Read for `collect` and `maxEvents`. */
-  constructor(request: ResolvedRequest) {
-    this.#max = request.collect ? request.maxEvents : -1
-  }
-
-  /**
-   * Collects one event, or records that the bound was passed.
-   *
-   * @param event - The event, after `transform`.
-   */
-  add(event: UpstreamEvent): void {
-    if (this.events.length < this.#max) this.events.push(event)
-    else if (this.#max >= 0) this.truncated = true
-  }
-}
 
 /**
  * Takes the events of a call whose first connection opened, until the upstream ends.

@@ -6,6 +6,7 @@ import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
 import { resolveRedirect, type RedirectPolicy } from './redirect.js'
 import {
   DEFAULT_EVENT_TIMEOUT_MS,
+  DEFAULT_MAX_COLLECTED_BYTES,
   DEFAULT_MAX_EVENT_SIZE,
   DEFAULT_MAX_EVENTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -50,6 +51,7 @@ export interface ResolvedRequest {
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
   readonly collect: boolean
   readonly maxEvents: number
+  readonly maxCollectedBytes: number
   readonly maxEventSize: number
 }
 
@@ -111,6 +113,12 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     transform: checkFunction(options.transform, 'transform'),
     collect: checkBoolean(options.collect, 'collect', true),
     maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),
+    maxCollectedBytes: checkCount(
+      options.maxCollectedBytes,
+      'maxCollectedBytes',
+      DEFAULT_MAX_COLLECTED_BYTES,
+      0
+    ),
     maxEventSize: checkCount(options.maxEventSize, 'maxEventSize', DEFAULT_MAX_EVENT_SIZE, 1),
   }
 }

@@ -123,6 +123,16 @@ const rows: { case: string; options: unknown; message: RegExp }[] = [
   { case: 'an object transform', options: { transform: {} }, message: /"transform"/ },
   { case: 'a numeric collect', options: { collect: 1 }, message: /"collect" must be a boolean/ },
   { case: 'a negative maxEvents', options: { maxEvents: -1 }, message: /"maxEvents"/ },
+  {
+    case: 'a fractional maxCollectedBytes',
+    options: { maxCollectedBytes: 1.5 },
+    message: /"maxCollectedBytes" must be an integer of at least 0, or Infinity/,
+  },
+  {
+    case: 'a string maxCollectedBytes',
+    options: { maxCollectedBytes: '16mb' },
+    message: /"maxCollectedBytes"/,
+  },
   { case: 'a NaN maxEventSize', options: { maxEventSize: NaN }, message: /"maxEventSize"/ },
 ]
 
