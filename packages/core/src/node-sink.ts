@@ -3,6 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import { deferred, type Deferred } from './deferred.js'
 import { describe } from './format.js'
+import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** A Node request: `node:http`, or `node:http2`'s compatibility API. */
@@ -14,6 +15,7 @@ export type NodeResponse = ServerResponse | Http2ServerResponse
 /** The part of both response classes a sink uses, plus compression middleware's `flush`. */
 interface Response {
   readonly headersSent: boolean
+  readonly writableEnded: boolean
   readonly writableLength: number
   removeHeader(name: string): void
   writeHead(status: number, headers: Record<string, string>): unknown
@@ -86,12 +88,8 @@ class NodeSink implements SseSink, TurnWriter {
     res.setTimeout(0)
     if (this.#req.httpVersionMajor < 2) (this.#req as IncomingMessage).socket.setNoDelay(true)
     // An app may end the response itself (Express's `res.end()` right after a few sends): the
-    // frames still waiting for the end of the turn go first.
-    const end = res.end.bind(res)
-    res.end = (...args: unknown[]): unknown => {
-      this.flush()
-      return end(...args)
-    }
+    // frames still waiting for the end of the turn go first, and the stream ends with it.
+    watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
   }
 
   write(text: string): boolean {
@@ -130,6 +128,12 @@ class NodeSink implements SseSink, TurnWriter {
 
   #send(text: string): boolean {
     const res = this.#res
+    // Ended without going through `res.end` (the prototype's, called directly): writing now
+    // would emit an error nobody handles.
+    if (res.writableEnded) {
+      this.#onEnded()
+      return true
+    }
     const ok = res.write(text)
     // Compression middleware buffers until flushed; an event must leave now.
     if (res.flush !== undefined) res.flush()
@@ -147,6 +151,14 @@ class NodeSink implements SseSink, TurnWriter {
   whenClosed(): Promise<void> {
     if (this.#closed) return Promise.resolve()
     return (this.#whenClosed ??= deferred()).promise
+  }
+
+  /** Someone else ended the response: the stream is over, though bytes may still be leaving. */
+  readonly #onEnded = (): void => {
+    const listener = this.#listener
+    this.#pending = ''
+    this.#detach()
+    listener?.onClose()
   }
 
   readonly #onClose = (): void => {

@@ -1,6 +1,7 @@
 import { describe } from './format.js'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import type { NodeResponse } from './node-sink.js'
+import { watchEnd, type EndableResponse } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 
 /** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
@@ -34,8 +35,9 @@ export interface WebSinkOptions {
 }
 
 /** The part of a Node response the direct path uses. */
-interface DirectResponse {
+interface DirectResponse extends EndableResponse {
   readonly headersSent: boolean
+  readonly writableEnded: boolean
   readonly writableLength: number
   write(chunk: string): boolean
   on(event: 'drain', listener: () => void): unknown
@@ -95,7 +97,11 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       },
       { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength }
     )
-    if (response !== undefined) this.#watchReads(this.body)
+    if (response !== undefined) {
+      this.#watchReads(this.body)
+      // An app may end the Node response itself (`c.env.outgoing.end()`): the stream ends too.
+      watchEnd(response, { after: this.#onResponseEnded })
+    }
   }
 
   get bufferedBytes(): number {
@@ -118,6 +124,8 @@ class ReadableStreamSink implements WebSink, TurnWriter {
   }
 
   write(text: string): boolean {
+    // Nothing more can reach the client, and nothing is left to wait for.
+    if (this.#ended) return true
     this.#pending += text
     if (!this.#scheduled) {
       this.#scheduled = true
@@ -151,7 +159,10 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       direct = this.#takeOver(response)
     }
     this.#pending = ''
-    if (direct.write(text)) this.#onDrain()
+    // Ended without going through `end` (the prototype's, called directly): writing now would
+    // emit an error nobody handles.
+    if (direct.writableEnded) this.#onResponseEnded()
+    else if (direct.write(text)) this.#onDrain()
   }
 
   end(abort: boolean): void {
@@ -170,6 +181,21 @@ class ReadableStreamSink implements WebSink, TurnWriter {
     this.#pending = ''
     // Either way the server's waiting read settles, and it ends the response itself.
     this.#controller.close()
+  }
+
+  /**
+   * Someone else ended the Node response: the stream is over. The body closes, so the server's
+   * waiting read settles; its own `end` of the ended response does nothing.
+   */
+  readonly #onResponseEnded = (): void => {
+    if (this.#ended) return
+    const listener = this.#listener
+    this.#listener = undefined
+    this.#ended = true
+    this.#pending = ''
+    this.#direct?.off('drain', this.#onDrain)
+    this.#controller.close()
+    listener?.onClose()
   }
 
   whenClosed(): Promise<void> {
@@ -266,7 +292,11 @@ export function createWebSink(lastEventId?: string, options?: WebSinkOptions): W
     )
   }
   const response = options?.nodeResponse
-  if (response !== undefined && typeof (response as Partial<DirectResponse>).write !== 'function') {
+  const methods = response as Partial<DirectResponse> | undefined
+  if (
+    response !== undefined &&
+    (typeof methods?.write !== 'function' || typeof methods.end !== 'function')
+  ) {
     throw new TypeError(
       `The option "nodeResponse" must be a Node response (http.ServerResponse); got ${describe(response)}.`
     )
