@@ -3,6 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import { deferred, type Deferred } from './deferred.js'
 import { describe } from './format.js'
+import { decodeHeaderText } from './header-text.js'
 import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 
@@ -60,7 +61,8 @@ class NodeSink implements SseSink, TurnWriter {
       req.httpVersionMinor >= 1 &&
       !/\bclose\b/i.test(req.headers.connection ?? '')
     const id = req.headers['last-event-id']
-    this.lastEventId = Array.isArray(id) ? id.join(', ') : id
+    this.lastEventId =
+      id === undefined ? undefined : decodeHeaderText(Array.isArray(id) ? id.join(', ') : id)
   }
 
   get bufferedBytes(): number {

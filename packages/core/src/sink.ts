@@ -25,7 +25,7 @@ export interface SseSink {
    * Never on HTTP/2, which forbids connection-specific headers.
    */
   readonly keepAlive: boolean
-  /** The request's `Last-Event-ID` header, if any. */
+  /** The request's `Last-Event-ID` header, if any, decoded from UTF-8 when its bytes are. */
   readonly lastEventId: string | undefined
   /** Bytes accepted by {@link SseSink.write} and not yet handed to the connection. */
   readonly bufferedBytes: number

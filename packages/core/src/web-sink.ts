@@ -1,4 +1,5 @@
 import { describe } from './format.js'
+import { decodeHeaderText } from './header-text.js'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import type { NodeResponse } from './node-sink.js'
 import { watchEnd, type EndableResponse } from './response-end.js'
@@ -76,7 +77,7 @@ class ReadableStreamSink implements WebSink, TurnWriter {
   #direct: DirectResponse | undefined
 
   constructor(lastEventId: string | undefined, response: NodeResponse | undefined) {
-    this.lastEventId = lastEventId
+    this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
     this.#response = response
     this.body = new ReadableStream<Uint8Array>(
       {
@@ -273,7 +274,9 @@ class ReadableStreamSink implements WebSink, TurnWriter {
  * Creates a sink that writes into a web-standard `ReadableStream` with pull-based
  * backpressure; cancelling the body counts as the client disconnecting.
  *
- * @param lastEventId - The request's `Last-Event-ID` header, if any.
+ * @param lastEventId - The request's `Last-Event-ID` header, if any, as `Headers.get` gives it:
+ * one character per byte, as the Fetch standard has it. A value whose bytes are UTF-8 is
+ * decoded (browsers send the id as UTF-8); one that is not is kept as given.
  * @param options - The Node response behind the body, where there is one.
  * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
  * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
