@@ -191,7 +191,7 @@ describe('createNodeSink', () => {
         await stream.send({ data: 'a' })
         // A turn later, the send below is the first of its turn: it writes at once.
         await new Promise((resolve) => setImmediate(resolve))
-        http.ServerResponse.prototype.end.call(res)
+        http.ServerResponse.prototype.end.call(res, '', 'utf8')
         const result = await stream.send({ data: 'b' })
         outcome = { result, aborted: stream.signal.aborted }
       })()

@@ -6,6 +6,7 @@ import { describe } from './format.js'
 import { decodeHeaderText } from './header-text.js'
 import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
+import { prepareStreamSocket } from './stream-socket.js'
 
 /** A Node request: `node:http`, or `node:http2`'s compatibility API. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest
@@ -88,7 +89,7 @@ class NodeSink implements SseSink, TurnWriter {
     res.flushHeaders()
     // Node restores the keep-alive timeout itself once the response ends.
     res.setTimeout(0)
-    if (this.#req.httpVersionMajor < 2) (this.#req as IncomingMessage).socket.setNoDelay(true)
+    prepareStreamSocket(this.#req)
     // An app may end the response itself (Express's `res.end()` right after a few sends): the
     // frames still waiting for the end of the turn go first, and the stream ends with it.
     watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
@@ -184,8 +185,9 @@ class NodeSink implements SseSink, TurnWriter {
  * Wraps a Node response so an event stream can write to it. Works with `node:http` and with
  * `node:http2`'s compatibility API, behind compression middleware that provides `res.flush()`.
  *
- * While the stream is open, Nagle's algorithm is off (each event leaves at once) and the
- * socket's idle timeout is suspended (heartbeats keep proxies awake instead).
+ * While the stream is open, Nagle's algorithm is off (each event leaves at once), TCP keepalive
+ * is on (a client gone from a quiet connection is noticed) and the socket's idle timeout is
+ * suspended (heartbeats keep proxies awake instead).
  *
  * @param req - The request, read for `Last-Event-ID` and the HTTP version.
  * @param res - The response to stream into.

@@ -1,9 +1,10 @@
 import { describe } from './format.js'
 import { decodeHeaderText } from './header-text.js'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
-import type { NodeResponse } from './node-sink.js'
+import type { NodeRequest, NodeResponse } from './node-sink.js'
 import { watchEnd, type EndableResponse } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
+import { prepareStreamSocket } from './stream-socket.js'
 
 /** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
 const HIGH_WATER_MARK = 16 * 1024
@@ -37,6 +38,8 @@ export interface WebSinkOptions {
 
 /** The part of a Node response the direct path uses. */
 interface DirectResponse extends EndableResponse {
+  /** The request, whose socket the stream prepares. */
+  readonly req?: NodeRequest
   readonly headersSent: boolean
   readonly writableEnded: boolean
   readonly writableLength: number
@@ -122,6 +125,8 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       throw new Error('Cannot start the event stream: it has already started.')
     }
     this.headers = headers
+    const request = this.#response?.req
+    if (request !== undefined) prepareStreamSocket(request)
   }
 
   write(text: string): boolean {
