@@ -31,6 +31,16 @@ const factoryOptions: { case: string; options: unknown; message: RegExp }[] = [
     message: /header name "X Tag"/,
   },
   {
+    case: 'a Content-Length header',
+    options: { headers: { 'content-length': '0' } },
+    message: /"content-length" in "headers" frames the body/,
+  },
+  {
+    case: 'a Transfer-Encoding header',
+    options: { headers: { 'Transfer-Encoding': 'chunked' } },
+    message: /"Transfer-Encoding" in "headers" frames the body/,
+  },
+  {
     case: 'a string maxBufferedBytes',
     options: { maxBufferedBytes: '1mb' },
     message: /"maxBufferedBytes"/,

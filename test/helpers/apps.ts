@@ -11,7 +11,16 @@ import type http from 'node:http'
 import { listen, type Listening } from './listen.js'
 
 /** What a route does with the request's stream: the same code behind every adapter. */
-export type Route = (stream: SseStream) => unknown
+export type Route = (stream: SseStream, response: RouteResponse) => unknown
+
+/** The response behind a route's stream, as the framework lets an app reach it. */
+export interface RouteResponse {
+  /**
+   * Ends the response behind the stream's back, the way an app of the framework would:
+   * Express's `res.end()`, Koa's `ctx.res.end()`, `c.env.outgoing.end()` on `@hono/node-server`.
+   */
+  end(): void
+}
 
 /** How a test app is set up. */
 export interface AppSetup {
@@ -63,7 +72,7 @@ export const expressApp: AdapterApp = {
     app.set('env', 'test')
     const middleware = expressSse(options)
     const handler: RequestHandler = async (_req, res) => {
-      await route(res.sse)
+      await route(res.sse, { end: () => res.end() })
     }
     if (mount === 'app') app.use(middleware).get('/events', handler)
     else app.get('/events', middleware, handler)
@@ -88,7 +97,7 @@ export const koaApp: AdapterApp = {
     const middleware = koaSse(options)
     const router = new Router()
     const handler: Koa.Middleware = async (ctx) => {
-      await route(ctx.sse)
+      await route(ctx.sse, { end: () => ctx.res.end() })
     }
     if (mount === 'app') {
       app.use(middleware)
@@ -117,7 +126,10 @@ export const honoApp: AdapterApp = {
     const errors: unknown[] = []
     const app = new Hono()
     const middleware = honoSse({ ...options, onError: (error) => errors.push(error) })
-    const handler: Handler = (c) => c.var.sse.stream((stream) => route(stream))
+    const handler: Handler = (c) => {
+      const { outgoing } = c.env as { outgoing: http.ServerResponse }
+      return c.var.sse.stream((stream) => route(stream, { end: () => outgoing.end() }))
+    }
     if (mount === 'app') app.use(middleware).get('/events', handler)
     else app.get('/events', middleware, handler)
     app.get('/plain', (c) => c.json({ plain: true }))

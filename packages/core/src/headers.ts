@@ -76,7 +76,7 @@ export function checkHeaderValue(value: unknown, field: string): string {
  * @returns The same record.
  * @throws TypeError naming the first invalid header.
  */
-export function checkHeaderRecord(headers: unknown, option: string): Record<string, string> {
+function checkHeaderRecord(headers: unknown, option: string): Record<string, string> {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
     throw new TypeError(`The option "${option}" must be an object of header names to values.`)
   }
@@ -85,4 +85,33 @@ export function checkHeaderRecord(headers: unknown, option: string): Record<stri
     checkHeaderValue(value, `The header "${name}" in "${option}"`)
   }
   return headers as Record<string, string>
+}
+
+/**
+ * Response headers that frame the body. An event stream has no length, and the server frames
+ * it itself (chunked on HTTP/1.1): a `Content-Length` or `Transfer-Encoding` of the app's would
+ * cut the stream short or make a kept-alive connection read the next response from the middle
+ * of this one.
+ */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding'])
+
+/**
+ * Checks the extra response headers of an event stream: a record of valid headers, none of
+ * which frames the body.
+ *
+ * @param headers - The candidate record.
+ * @param option - The option's name, for error messages.
+ * @returns The same record.
+ * @throws TypeError naming the first invalid or framing header.
+ */
+export function checkStreamHeaders(headers: unknown, option: string): Record<string, string> {
+  const record = checkHeaderRecord(headers, option)
+  for (const name of Object.keys(record)) {
+    if (FRAMING_HEADERS.has(name.toLowerCase())) {
+      throw new TypeError(
+        `The header "${name}" in "${option}" frames the body, which the server does itself for an event stream: remove it.`
+      )
+    }
+  }
+  return record
 }

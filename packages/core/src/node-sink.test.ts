@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listen, sleep, waitFor, type Listening } from '../../../test/helpers/listen.js'
 import { readEvents } from '../../../test/helpers/read-events.js'
 import { createNodeSink } from './node-sink.js'
-import { createSseStream, type SseStream } from './stream.js'
+import { createSseStream, type SendResult, type SseStream } from './stream.js'
 
 describe('createNodeSink', () => {
   let server: Listening | undefined
@@ -176,5 +176,36 @@ describe('createNodeSink', () => {
     const reader = readEvents((await fetch(server.url)).body!)
     await reader.ended
     expect(reader.events.map((event) => event.data)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('writes nothing to a response ended without its end method, and ends the stream', async () => {
+    const uncaught: unknown[] = []
+    const record = (error: unknown): void => {
+      uncaught.push(error)
+    }
+    process.on('uncaughtException', record)
+    let outcome: { result: SendResult; aborted: boolean } | undefined
+    server = await listen((req, res) => {
+      const stream = createSseStream(createNodeSink(req, res), { heartbeat: 0 }).init()
+      void (async () => {
+        await stream.send({ data: 'a' })
+        // A turn later, the send below is the first of its turn: it writes at once.
+        await new Promise((resolve) => setImmediate(resolve))
+        http.ServerResponse.prototype.end.call(res, '', 'utf8')
+        const result = await stream.send({ data: 'b' })
+        outcome = { result, aborted: stream.signal.aborted }
+      })()
+    })
+    try {
+      const reader = readEvents((await fetch(server.url)).body!)
+      await reader.ended
+      const { result, aborted } = await waitFor(() => outcome, 2000, 'the send after the end')
+      expect(result).toEqual({ clientDisconnected: true })
+      expect(aborted).toBe(true)
+      expect(reader.events.map((event) => event.data)).toEqual(['a'])
+      expect(uncaught).toEqual([])
+    } finally {
+      process.off('uncaughtException', record)
+    }
   })
 })

@@ -3,7 +3,10 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import { deferred, type Deferred } from './deferred.js'
 import { describe } from './format.js'
+import { decodeHeaderText } from './header-text.js'
+import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
+import { prepareStreamSocket } from './stream-socket.js'
 
 /** A Node request: `node:http`, or `node:http2`'s compatibility API. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest
@@ -14,6 +17,7 @@ export type NodeResponse = ServerResponse | Http2ServerResponse
 /** The part of both response classes a sink uses, plus compression middleware's `flush`. */
 interface Response {
   readonly headersSent: boolean
+  readonly writableEnded: boolean
   readonly writableLength: number
   removeHeader(name: string): void
   writeHead(status: number, headers: Record<string, string>): unknown
@@ -58,7 +62,8 @@ class NodeSink implements SseSink, TurnWriter {
       req.httpVersionMinor >= 1 &&
       !/\bclose\b/i.test(req.headers.connection ?? '')
     const id = req.headers['last-event-id']
-    this.lastEventId = Array.isArray(id) ? id.join(', ') : id
+    this.lastEventId =
+      id === undefined ? undefined : decodeHeaderText(Array.isArray(id) ? id.join(', ') : id)
   }
 
   get bufferedBytes(): number {
@@ -84,14 +89,10 @@ class NodeSink implements SseSink, TurnWriter {
     res.flushHeaders()
     // Node restores the keep-alive timeout itself once the response ends.
     res.setTimeout(0)
-    if (this.#req.httpVersionMajor < 2) (this.#req as IncomingMessage).socket.setNoDelay(true)
+    prepareStreamSocket(this.#req)
     // An app may end the response itself (Express's `res.end()` right after a few sends): the
-    // frames still waiting for the end of the turn go first.
-    const end = res.end.bind(res)
-    res.end = (...args: unknown[]): unknown => {
-      this.flush()
-      return end(...args)
-    }
+    // frames still waiting for the end of the turn go first, and the stream ends with it.
+    watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
   }
 
   write(text: string): boolean {
@@ -130,6 +131,12 @@ class NodeSink implements SseSink, TurnWriter {
 
   #send(text: string): boolean {
     const res = this.#res
+    // Ended without going through `res.end` (the prototype's, called directly): writing now
+    // would emit an error nobody handles.
+    if (res.writableEnded) {
+      this.#onEnded()
+      return true
+    }
     const ok = res.write(text)
     // Compression middleware buffers until flushed; an event must leave now.
     if (res.flush !== undefined) res.flush()
@@ -147,6 +154,14 @@ class NodeSink implements SseSink, TurnWriter {
   whenClosed(): Promise<void> {
     if (this.#closed) return Promise.resolve()
     return (this.#whenClosed ??= deferred()).promise
+  }
+
+  /** Someone else ended the response: the stream is over, though bytes may still be leaving. */
+  readonly #onEnded = (): void => {
+    const listener = this.#listener
+    this.#pending = ''
+    this.#detach()
+    listener?.onClose()
   }
 
   readonly #onClose = (): void => {
@@ -170,8 +185,9 @@ class NodeSink implements SseSink, TurnWriter {
  * Wraps a Node response so an event stream can write to it. Works with `node:http` and with
  * `node:http2`'s compatibility API, behind compression middleware that provides `res.flush()`.
  *
- * While the stream is open, Nagle's algorithm is off (each event leaves at once) and the
- * socket's idle timeout is suspended (heartbeats keep proxies awake instead).
+ * While the stream is open, Nagle's algorithm is off (each event leaves at once), TCP keepalive
+ * is on (a client gone from a quiet connection is noticed) and the socket's idle timeout is
+ * suspended (heartbeats keep proxies awake instead).
  *
  * @param req - The request, read for `Last-Event-ID` and the HTTP version.
  * @param res - The response to stream into.

@@ -1,5 +1,5 @@
 import { describe, formatEventOption, type SseEvent } from './format.js'
-import { checkHeaderRecord } from './headers.js'
+import { checkStreamHeaders } from './headers.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
 import { MAX_TIMER_MS } from './timers.js'
 
@@ -27,7 +27,10 @@ export interface SseStreamOptions {
   heartbeat?: number
   /** Reconnection delay (ms) sent to the client once, when the stream starts. */
   retry?: number
-  /** Extra response headers, sent with the SSE headers when the stream starts. */
+  /**
+   * Extra response headers, sent with the SSE headers when the stream starts. `Content-Length`
+   * and `Transfer-Encoding` are refused: the server frames the stream itself.
+   */
   headers?: Record<string, string>
   /**
    * Bytes a slow client may leave unsent before `slowClient` applies. Awaited sends wait for
@@ -132,7 +135,7 @@ export function resolveStreamOptions(
     headers:
       headers === undefined
         ? base.headers
-        : { ...base.headers, ...checkHeaderRecord(headers, 'headers') },
+        : { ...base.headers, ...checkStreamHeaders(headers, 'headers') },
     maxBufferedBytes:
       maxBufferedBytes === undefined ? base.maxBufferedBytes : checkBufferBound(maxBufferedBytes),
     slowClient: slowClient === undefined ? base.slowClient : checkPolicy(slowClient),

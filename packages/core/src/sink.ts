@@ -6,7 +6,10 @@ import { describe } from './format.js'
 export interface SinkListener {
   /** The sink's buffer fell below its high-water mark after a write returned `false`. */
   onDrain(): void
-  /** The connection closed: the client left, or the response ended. */
+  /**
+   * The stream is over: the client left, or the response ended, whoever ended it. May be called
+   * from within {@link SseSink.write}.
+   */
   onClose(): void
 }
 
@@ -22,7 +25,7 @@ export interface SseSink {
    * Never on HTTP/2, which forbids connection-specific headers.
    */
   readonly keepAlive: boolean
-  /** The request's `Last-Event-ID` header, if any. */
+  /** The request's `Last-Event-ID` header, if any, decoded from UTF-8 when its bytes are. */
   readonly lastEventId: string | undefined
   /** Bytes accepted by {@link SseSink.write} and not yet handed to the connection. */
   readonly bufferedBytes: number
@@ -35,8 +38,10 @@ export interface SseSink {
    */
   open(headers: Record<string, string>): void
   /**
-   * Writes one or more frames.
-   * @returns `false` when the buffer is above its high-water mark: wait for `onDrain`.
+   * Writes one or more frames. Once the response has ended, whoever ended it, nothing is
+   * written (a write after the end would be an unhandled error) and the listener is told.
+   * @returns `false` when the buffer is above its high-water mark: wait for `onDrain`; `true`
+   * once the response has ended.
    */
   write(text: string): boolean
   /**

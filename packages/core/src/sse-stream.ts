@@ -59,6 +59,9 @@ export interface SseStream {
   readonly clientDisconnected: boolean
   /** Aborts when the client goes away or `close()` is called. */
   readonly signal: AbortSignal
-  /** The request's `Last-Event-ID` header; `undefined` when it has none. */
+  /**
+   * The request's `Last-Event-ID` header, decoded as the UTF-8 browsers send; `undefined` when
+   * it has none.
+   */
   readonly lastEventId: string | undefined
 }

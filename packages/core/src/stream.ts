@@ -256,7 +256,8 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       return NOT_SENT
     }
     this.#wrote = true
-    if (this.#sink.write(frame)) return SENT
+    // The sink may find the response ended by someone else as it writes.
+    if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
     this.#full = true
     this.#armSendTimer()
     return (this.#drain ??= deferred()).promise

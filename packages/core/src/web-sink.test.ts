@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events'
+import type http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { createSseStream } from './stream.js'
 import { createWebSink } from './web-sink.js'
@@ -50,5 +52,39 @@ describe('createWebSink', () => {
     stream.close()
     const text = await new Response(sink.body).text()
     expect(text).toBe('event: last\ndata: \n\n')
+  })
+
+  it('ends the stream when the reader cancels the body', async () => {
+    const sink = createWebSink()
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    // Past the high-water mark: this send waits for the reader.
+    const waiting = stream.send({ data: 'x'.repeat(20_000) })
+    await sink.body.cancel()
+    expect(stream.signal.aborted).toBe(true)
+    expect(await waiting).toEqual({ clientDisconnected: true })
+    expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
+  })
+
+  it('ends the stream and the body when the Node response behind it is ended by someone else', async () => {
+    const written: unknown[] = []
+    const response = Object.assign(new EventEmitter(), {
+      headersSent: true,
+      writableEnded: false,
+      writableLength: 0,
+      write: (chunk: unknown) => written.push(chunk) > 0,
+      end(): void {
+        this.writableEnded = true
+      },
+    })
+    const sink = createWebSink(undefined, {
+      nodeResponse: response as unknown as http.ServerResponse,
+    })
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    const reader = sink.body.getReader()
+    response.end()
+    expect(stream.signal.aborted).toBe(true)
+    expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
+    expect((await reader.read()).done).toBe(true)
+    expect(written).toEqual([])
   })
 })

@@ -1,7 +1,10 @@
 import { describe } from './format.js'
+import { decodeHeaderText } from './header-text.js'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
-import type { NodeResponse } from './node-sink.js'
+import type { NodeRequest, NodeResponse } from './node-sink.js'
+import { watchEnd, type EndableResponse } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
+import { prepareStreamSocket } from './stream-socket.js'
 
 /** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
 const HIGH_WATER_MARK = 16 * 1024
@@ -34,8 +37,11 @@ export interface WebSinkOptions {
 }
 
 /** The part of a Node response the direct path uses. */
-interface DirectResponse {
+interface DirectResponse extends EndableResponse {
+  /** The request, whose socket the stream prepares. */
+  readonly req?: NodeRequest
   readonly headersSent: boolean
+  readonly writableEnded: boolean
   readonly writableLength: number
   write(chunk: string): boolean
   on(event: 'drain', listener: () => void): unknown
@@ -74,7 +80,7 @@ class ReadableStreamSink implements WebSink, TurnWriter {
   #direct: DirectResponse | undefined
 
   constructor(lastEventId: string | undefined, response: NodeResponse | undefined) {
-    this.lastEventId = lastEventId
+    this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
     this.#response = response
     this.body = new ReadableStream<Uint8Array>(
       {
@@ -95,7 +101,11 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       },
       { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength }
     )
-    if (response !== undefined) this.#watchReads(this.body)
+    if (response !== undefined) {
+      this.#watchReads(this.body)
+      // An app may end the Node response itself (`c.env.outgoing.end()`): the stream ends too.
+      watchEnd(response, { after: this.#onResponseEnded })
+    }
   }
 
   get bufferedBytes(): number {
@@ -115,9 +125,13 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       throw new Error('Cannot start the event stream: it has already started.')
     }
     this.headers = headers
+    const request = this.#response?.req
+    if (request !== undefined) prepareStreamSocket(request)
   }
 
   write(text: string): boolean {
+    // Nothing more can reach the client, and nothing is left to wait for.
+    if (this.#ended) return true
     this.#pending += text
     if (!this.#scheduled) {
       this.#scheduled = true
@@ -151,7 +165,10 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       direct = this.#takeOver(response)
     }
     this.#pending = ''
-    if (direct.write(text)) this.#onDrain()
+    // Ended without going through `end` (the prototype's, called directly): writing now would
+    // emit an error nobody handles.
+    if (direct.writableEnded) this.#onResponseEnded()
+    else if (direct.write(text)) this.#onDrain()
   }
 
   end(abort: boolean): void {
@@ -170,6 +187,21 @@ class ReadableStreamSink implements WebSink, TurnWriter {
     this.#pending = ''
     // Either way the server's waiting read settles, and it ends the response itself.
     this.#controller.close()
+  }
+
+  /**
+   * Someone else ended the Node response: the stream is over. The body closes, so the server's
+   * waiting read settles; its own `end` of the ended response does nothing.
+   */
+  readonly #onResponseEnded = (): void => {
+    if (this.#ended) return
+    const listener = this.#listener
+    this.#listener = undefined
+    this.#ended = true
+    this.#pending = ''
+    this.#direct?.off('drain', this.#onDrain)
+    this.#controller.close()
+    listener?.onClose()
   }
 
   whenClosed(): Promise<void> {
@@ -247,7 +279,9 @@ class ReadableStreamSink implements WebSink, TurnWriter {
  * Creates a sink that writes into a web-standard `ReadableStream` with pull-based
  * backpressure; cancelling the body counts as the client disconnecting.
  *
- * @param lastEventId - The request's `Last-Event-ID` header, if any.
+ * @param lastEventId - The request's `Last-Event-ID` header, if any, as `Headers.get` gives it:
+ * one character per byte, as the Fetch standard has it. A value whose bytes are UTF-8 is
+ * decoded (browsers send the id as UTF-8); one that is not is kept as given.
  * @param options - The Node response behind the body, where there is one.
  * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
  * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
@@ -266,7 +300,11 @@ export function createWebSink(lastEventId?: string, options?: WebSinkOptions): W
     )
   }
   const response = options?.nodeResponse
-  if (response !== undefined && typeof (response as Partial<DirectResponse>).write !== 'function') {
+  const methods = response as Partial<DirectResponse> | undefined
+  if (
+    response !== undefined &&
+    (typeof methods?.write !== 'function' || typeof methods.end !== 'function')
+  ) {
     throw new TypeError(
       `The option "nodeResponse" must be a Node response (http.ServerResponse); got ${describe(response)}.`
     )

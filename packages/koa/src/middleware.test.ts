@@ -172,6 +172,29 @@ describe('sse() for Koa', () => {
     await request(url).get('/other').expect(200, { sse: 'undefined' })
   })
 
+  it('ignores a ctx.body set after the stream started, and keeps streaming', async () => {
+    const proceed = latch()
+    const app = new Koa()
+    const errors: unknown[] = []
+    app.on('error', (error: unknown) => errors.push(error))
+    app.use(sse())
+    app.use(async (ctx) => {
+      await ctx.sse.send({ data: 'before' })
+      await proceed.promise
+      ctx.body = 'a late body'
+      await ctx.sse.send({ data: 'after' })
+      ctx.sse.close()
+    })
+    const url = await serve(app)
+    const { reader } = await open(url)
+    expect(await reader.event(0)).toMatchObject({ data: 'before' })
+    proceed.open()
+    await reader.ended
+    expect(reader.events.map((event) => event.data)).toEqual(['before', 'after'])
+    expect(reader.raw()).not.toContain('a late body')
+    expect(errors).toEqual([])
+  })
+
   it('rejects invalid options with a TypeError naming the option', () => {
     expect(() => sse({ retry: 1.5 })).toThrow(TypeError)
     expect(() => sse({ retry: 1.5 })).toThrow(/"retry"/)
