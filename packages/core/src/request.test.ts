@@ -147,4 +147,13 @@ describe('sseRequest', () => {
     await waitFor(() => calls.length === 2)
     expect(calls[1]!.closedAt).toBeUndefined()
   })
+
+  it("sends a caller's Last-Event-ID in any script as UTF-8, as browsers send it", async () => {
+    const { url, calls } = await serve((call) => {
+      call.end()
+    })
+    await sseRequest({ url, headers: { 'Last-Event-ID': '日本-1' } })
+    const received = String(calls[0]!.headers['last-event-id'])
+    expect(Buffer.from(received, 'latin1').toString('utf8')).toBe('日本-1')
+  })
 })

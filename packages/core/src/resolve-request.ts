@@ -1,5 +1,5 @@
 import { describe } from './format.js'
-import { checkHeaderValue, checkToken } from './headers.js'
+import { checkHeaderText, checkHeaderValue, checkToken } from './headers.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { decodeComponent, redactUrl } from './redact.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
@@ -30,8 +30,10 @@ export interface ResolvedRequest {
   /** The URL as logs and errors show it, without credentials. */
   readonly safeUrl: string
   readonly method: string
-  /** The headers to send; each connection sends a copy. */
+  /** The headers to send, `Last-Event-ID` aside; each connection sends a copy. */
   readonly headers: Headers
+  /** The caller's `Last-Event-ID` as text, sent as UTF-8 until the upstream sends an id. */
+  readonly lastEventId: string | undefined
   readonly body: SseRequestBody | undefined
   /** Node's fetch needs `duplex: 'half'` to send a streamed body. */
   readonly streamedBody: boolean
@@ -70,7 +72,7 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
   }
   const url = checkUrl(options.url)
   const method = checkMethod(options.method)
-  const headers = checkHeaders(options.headers)
+  const { headers, lastEventId } = checkHeaders(options.headers)
   if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
   if (url.username !== '' || url.password !== '') {
     // fetch refuses credentials in the URL; send them the way curl and node:http do.
@@ -97,6 +99,7 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     safeUrl: redactUrl(url),
     method,
     headers,
+    lastEventId,
     body,
     streamedBody: streamed,
     forward: checkBoolean(options.forward, 'forward', false),
@@ -183,12 +186,21 @@ function checkManagedHeader(name: string, value: string): void {
   }
 }
 
-function checkHeaders(value: unknown): Headers {
+/**
+ * Checks the caller's headers. `Last-Event-ID` is kept apart as text: it is often an id a
+ * browser sent (any Unicode), and the call sends it as UTF-8 bytes, as browsers do.
+ */
+function checkHeaders(value: unknown): { headers: Headers; lastEventId: string | undefined } {
   const headers = new Headers()
-  if (value === undefined) return headers
+  let lastEventId: string | undefined
+  if (value === undefined) return { headers, lastEventId }
   const add = (name: unknown, headerValue: unknown): void => {
     const label = typeof name === 'string' ? JSON.stringify(name) : describe(name)
     checkToken(name, `The header name ${label} in "headers"`)
+    if ((name as string).toLowerCase() === 'last-event-id') {
+      lastEventId = checkHeaderText(headerValue, `The header "${name as string}"`)
+      return
+    }
     // Checked here rather than by `Headers`, which silently trims a trailing CR or LF.
     const checked = checkHeaderValue(headerValue, `The header "${String(name)}"`)
     checkManagedHeader(name as string, checked)
@@ -214,7 +226,7 @@ function checkHeaders(value: unknown): Headers {
       `The option "headers" must be a record, a Headers object or [name, value] pairs; got ${describe(value)}.`
     )
   }
-  return headers
+  return { headers, lastEventId }
 }
 
 interface Body {

@@ -60,6 +60,16 @@ const rows: { case: string; options: unknown; message: RegExp }[] = [
     message: /header "X-A"/,
   },
   {
+    case: 'a header value beyond Latin-1',
+    options: { headers: { 'X-Name': '日本' } },
+    message: /header "X-Name" must hold Latin-1 characters only/,
+  },
+  {
+    case: 'a Last-Event-ID with a LF',
+    options: { headers: { 'Last-Event-ID': '1\nX-B: w' } },
+    message: /header "Last-Event-ID" must not contain CR, LF/,
+  },
+  {
     case: 'a numeric header value',
     options: { headers: { 'X-A': 1 } },
     message: /header "X-A" must be a string/,

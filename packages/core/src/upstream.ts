@@ -254,7 +254,7 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
   /** The `Last-Event-ID` the next request sends. */
   #sentLastEventId(): string | undefined {
     const id = this.lastEventId
-    if (id === undefined) return this.request.headers.get('last-event-id') ?? undefined
+    if (id === undefined) return this.request.lastEventId
     return id === '' ? undefined : id
   }
 
