@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest'
 import type http from 'node:http'
+import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { listen } from './listen.js'
 
@@ -82,6 +83,22 @@ export function frameText({ event, id, data, retry }: UpstreamFrame): string {
   return `${text}\n`
 }
 
+/** When each socket closed: one listener per socket, however many calls a kept-alive one carries. */
+const socketClosings = new WeakMap<Socket, Promise<number>>()
+
+function socketClosed(socket: Socket): Promise<number> {
+  let closing = socketClosings.get(socket)
+  if (closing === undefined) {
+    closing = new Promise((resolve) => {
+      socket.once('close', () => {
+        resolve(performance.now())
+      })
+    })
+    socketClosings.set(socket, closing)
+  }
+  return closing
+}
+
 function createCall(
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -91,11 +108,8 @@ function createCall(
   let written = 0
   let blocked = false
   let closedAt: number | undefined
-  const closed = new Promise<void>((resolve) => {
-    req.socket.once('close', () => {
-      closedAt = performance.now()
-      resolve()
-    })
+  const closed = socketClosed(req.socket).then((at) => {
+    closedAt = at
   })
   const open = (status = 200, headers: http.OutgoingHttpHeaders = SSE_HEAD): void => {
     res.writeHead(status, headers)
