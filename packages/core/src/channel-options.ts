@@ -203,12 +203,32 @@ export function checkSubscribeOptions(options: SubscribeOptions | undefined): Su
  *
  * @param options - The caller's options.
  * @returns The broadcast's `meta`.
- * @throws TypeError when `options` is not an object.
+ * @throws TypeError when `options` is not an object, or `meta` cannot be JSON-encoded (it
+ * must be, to reach other processes; every backplane checks it alike).
  */
 export function broadcastMeta(options: BroadcastOptions | undefined): unknown {
   if (options === undefined) return undefined
-  return (checkObject(options, 'Broadcast options') as BroadcastOptions).meta
+  const { meta } = checkObject(options, 'Broadcast options') as BroadcastOptions
+  if (meta === undefined) return undefined
+  let json: string | undefined
+  try {
+    json = stringify(meta)
+  } catch (cause) {
+    throw new TypeError(
+      `The broadcast option "meta" must be JSON-serializable (${(cause as Error).message}).`,
+      { cause }
+    )
+  }
+  if (json === undefined) {
+    throw new TypeError(
+      `The broadcast option "meta" must be JSON-serializable; got ${describe(meta)}.`
+    )
+  }
+  return meta
 }
+
+/** `JSON.stringify` as it behaves: `undefined` for functions, symbols and `undefined`. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify
 
 function resolveHistory(history: HistoryOptions | undefined): HistoryLimits {
   if (history === undefined) return DEFAULT_HISTORY
