@@ -4,47 +4,87 @@
  * stream's ids, and no instance can read an id from the stream before its message was
  * published.
  *
- * KEYS[1]: the channel's stream. ARGV: the pub/sub channel, max events (-1: no bound), max
- * age in ms (-1: no bound), the frame body, the header (JSON), the event's own id ('' if none).
- * Returns the new entry's id. The message published is `<id>\n<header>\n<body>`.
+ * KEYS[1]: the channel's stream; KEYS[2]: its own-id index, a hash from each event's own id
+ * to its stream id (the newest event with that id). ARGV: the pub/sub channel, max events
+ * (-1: no bound), max age in ms (-1: no bound), the frame body, the header (JSON), the event's
+ * own id ('' if none). Returns the new entry's id. The message published is
+ * `<id>\n<header>\n<body>`.
  *
- * Trimming: below 100 events the bound is exact; above, `~` lets Redis trim whole nodes of
- * its radix tree, which is far cheaper and keeps at most one node (100 entries) extra. The age
- * bound trims with MINID the same way and expires an idle channel's stream. Replay checks the
- * exact bounds, so what a client can resume from does not depend on how Redis trimmed.
+ * Trimming, while no event in the history has an own id: below 100 events the bound is exact;
+ * above, `~` lets Redis trim whole nodes of its radix tree, which is far cheaper and keeps at
+ * most one node (100 entries) extra. The age bound trims with MINID the same way and expires
+ * an idle channel's keys. Once the index exists, the script reads the entries it trims, to
+ * delete their index entries with them, in batches of at least 100 and at most 1000 per
+ * publish (amortized O(1) per event). Replay checks the exact bounds, so what a client can
+ * resume from does not depend on how Redis trimmed.
  */
 export const PUBLISH_SCRIPT = `
+local stream = KEYS[1]
+local index = KEYS[2]
+local ownId = ARGV[6]
 local fields = {'b', ARGV[4], 'h', ARGV[5]}
-if ARGV[6] ~= '' then
+if ownId ~= '' then
   fields[5] = 'i'
-  fields[6] = ARGV[6]
+  fields[6] = ownId
+end
+local indexed = redis.call('EXISTS', index) == 1
+local id = redis.call('XADD', stream, '*', unpack(fields))
+if ownId ~= '' then
+  redis.call('HSET', index, ownId, id)
+  indexed = true
 end
 local maxEvents = tonumber(ARGV[2])
-local id
-if maxEvents < 0 then
-  id = redis.call('XADD', KEYS[1], '*', unpack(fields))
-elseif maxEvents < 100 then
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', maxEvents, '*', unpack(fields))
-else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxEvents, '*', unpack(fields))
-end
 local maxAge = tonumber(ARGV[3])
+local ms = tonumber(string.match(id, '^(%d+)'))
+local oldest = string.format('%d-0', math.max(ms - math.max(maxAge, 0), 0))
+if not indexed then
+  if maxEvents >= 0 and maxEvents < 100 then
+    redis.call('XTRIM', stream, 'MAXLEN', '=', maxEvents)
+  elseif maxEvents >= 0 then
+    redis.call('XTRIM', stream, 'MAXLEN', '~', maxEvents)
+  end
+  if maxAge >= 0 then redis.call('XTRIM', stream, 'MINID', '~', oldest) end
+else
+  local excess = 0
+  if maxEvents >= 0 then
+    excess = redis.call('XLEN', stream) - maxEvents
+    if maxEvents >= 100 and excess < 100 then excess = 0 end
+  end
+  local aged = 0
+  if maxAge >= 0 then aged = #redis.call('XRANGE', stream, '-', '(' .. oldest, 'COUNT', 1000) end
+  local count = math.min(math.max(excess, aged), 1000)
+  if count > 0 then
+    local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', count)
+    local ids = {}
+    for n, entry in ipairs(trimmed) do
+      ids[n] = entry[1]
+      local entryFields = entry[2]
+      for i = 1, #entryFields, 2 do
+        if entryFields[i] == 'i' and redis.call('HGET', index, entryFields[i + 1]) == entry[1] then
+          redis.call('HDEL', index, entryFields[i + 1])
+        end
+      end
+    end
+    redis.call('XDEL', stream, unpack(ids))
+  end
+end
 if maxAge >= 0 then
-  local ms = tonumber(string.match(id, '^(%d+)'))
-  redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%d-0', math.max(ms - maxAge, 0)))
-  redis.call('PEXPIRE', KEYS[1], math.max(maxAge, 1))
+  redis.call('PEXPIRE', stream, math.max(maxAge, 1))
+  if indexed then redis.call('PEXPIRE', index, math.max(maxAge, 1)) end
 end
 redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[4])
 return id
 `
 
 /**
- * Reads a channel's history after a client's `Last-Event-ID`.
+ * Reads a channel's history after a client's `Last-Event-ID`. Its cost does not depend on the
+ * cursor: a stream id is looked up directly, an event's own id through the index.
  *
- * KEYS[1]: the channel's stream. ARGV: the cursor (a stream id, or an event's own id), max
- * events, max bytes and max age in ms (-1: no bound), and '1' to return the entries after a
- * stream-id cursor even when the cursor itself is gone (an instance catching up after a lost
- * connection) or '0'.
+ * KEYS[1]: the channel's stream; KEYS[2]: its own-id index. ARGV: the cursor; its kind, `s`
+ * for a stream id (valid, checked by the caller), `o` for an event's own id, `` for none (only
+ * the newest id is wanted); max events, max bytes and max age in ms (-1: no bound); and '1' to
+ * return the entries after a stream-id cursor even when the cursor itself is gone (an instance
+ * catching up after a lost connection) or '0'.
  * Returns `{found, newest id or false, entries}`; entries as XRANGE gives them.
  *
  * The cursor is found when it is the newest entry (nothing was missed, however old it is), or
@@ -54,37 +94,29 @@ return id
 export const REPLAY_SCRIPT = `
 local key = KEYS[1]
 local cursor = ARGV[1]
-local maxEvents = tonumber(ARGV[2])
-local maxBytes = tonumber(ARGV[3])
-local maxAge = tonumber(ARGV[4])
+local kind = ARGV[2]
+local maxEvents = tonumber(ARGV[3])
+local maxBytes = tonumber(ARGV[4])
+local maxAge = tonumber(ARGV[5])
 local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
 local last = false
 if newest then last = newest[1] end
-if cursor == last then return {1, last, {}} end
-local isId = string.match(cursor, '^%d+%-%d+$') ~= nil
+if kind == 's' and cursor == last then return {1, last, {}} end
 local function after(id)
   if maxEvents < 0 then return redis.call('XRANGE', key, '(' .. id, '+') end
   return redis.call('XRANGE', key, '(' .. id, '+', 'COUNT', maxEvents)
 end
 local function lost()
-  if ARGV[5] == '1' and isId and last then return {0, last, after(cursor)} end
+  if ARGV[6] == '1' and kind == 's' and last then return {0, last, after(cursor)} end
   return {0, last, {}}
 end
-if not last or cursor == '' then return lost() end
+if not last or kind == '' then return lost() end
 local at = false
-if isId then
+if kind == 's' then
   at = redis.call('XRANGE', key, cursor, cursor)[1]
 else
-  local recent
-  if maxEvents < 0 then recent = redis.call('XREVRANGE', key, '+', '-')
-  else recent = redis.call('XREVRANGE', key, '+', '-', 'COUNT', maxEvents) end
-  for _, entry in ipairs(recent) do
-    local fields = entry[2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'i' and fields[i + 1] == cursor then at = entry end
-    end
-    if at then break end
-  end
+  local id = redis.call('HGET', KEYS[2], cursor)
+  if id then at = redis.call('XRANGE', key, id, id)[1] end
 end
 if not at then return lost() end
 if maxAge >= 0 then
