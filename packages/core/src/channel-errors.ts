@@ -98,8 +98,9 @@ export class ChannelErrors {
 function messageOf(error: unknown): string {
   if (error instanceof Error) {
     if (error.message !== '') return error.message
+    const name = error.name === 'Error' ? error.constructor.name : error.name
     const code = (error as { code?: unknown }).code
-    return typeof code === 'string' ? `${error.name} ${code}` : `${error.name} without a message`
+    return typeof code === 'string' ? `${name} ${code}` : `${name} without a message`
   }
   return typeof error === 'string' && error !== '' ? error : `${String(error)} was thrown`
 }

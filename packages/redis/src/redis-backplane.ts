@@ -68,6 +68,7 @@ class RedisStreamsBackplane implements RedisBackplane {
   /** The connection in pub/sub mode, which can run no other command. */
   readonly #subscriber: Client
   readonly #prefix: string
+  readonly #publishTimeout: number
   readonly #feeds = new Map<string, Feed>()
   readonly #onError: (error: unknown) => void
   readonly #connecting: Promise<unknown>
@@ -84,9 +85,8 @@ class RedisStreamsBackplane implements RedisBackplane {
         console.error('[ssekit] redis backplane:', error)
       })
     this.#commands = createClient(url === undefined ? redis : { ...redis, url })
-    this.#timed = this.#commands.withCommandOptions({
-      timeout: publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS,
-    })
+    this.#publishTimeout = publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS
+    this.#timed = this.#commands.withCommandOptions({ timeout: this.#publishTimeout })
     this.#subscriber = this.#commands.duplicate()
     for (const client of [this.#commands, this.#subscriber]) {
       client.on('error', this.#onConnectionError)
@@ -114,10 +114,15 @@ class RedisStreamsBackplane implements RedisBackplane {
         header,
         record.id ?? '',
       ],
-    }).then((id) => {
-      if (typeof id !== 'string') throw new Error(`Redis answered XADD with ${typeof id}.`)
-      return channelTag(key) + id
-    })
+    }).then(
+      (id) => {
+        if (typeof id !== 'string') throw new Error(`Redis answered XADD with ${typeof id}.`)
+        return channelTag(key) + id
+      },
+      (error: unknown) => {
+        throw this.#timedError(error)
+      }
+    )
   }
 
   subscribe(channel: string, listener: BackplaneListener): BackplaneSubscription {
@@ -136,13 +141,12 @@ class RedisStreamsBackplane implements RedisBackplane {
 
   async replay(channel: string, cursor: string, history: HistoryLimits): Promise<ReplayResult> {
     const tag = channelTag(this.#prefix + channel)
-    const read = await this.#readStream(
-      this.#timed,
-      channel,
-      parseCursor(cursor, tag),
-      history,
-      false
-    )
+    let read: FeedRead
+    try {
+      read = await this.#readStream(this.#timed, channel, parseCursor(cursor, tag), history, false)
+    } catch (error) {
+      throw this.#timedError(error)
+    }
     // Merge point for the channel: what the replay holds, the feed must have delivered too.
     const feed = this.#feeds.get(channel)
     if (feed !== undefined && read.last !== undefined) await feed.until(read.last)
@@ -214,6 +218,20 @@ class RedisStreamsBackplane implements RedisBackplane {
     })) as [found: number, last: string | null, entries: StreamEntry[]]
     const [found, last, entries] = reply
     return { found: found === 1, messages: entries.map(decodeEntry), last: last ?? undefined }
+  }
+
+  /** Says what an error without a message of a command run with `publishTimeout` means. */
+  #timedError(error: unknown): unknown {
+    if (
+      error instanceof Error &&
+      error.message === '' &&
+      error.constructor.name === 'TimeoutError'
+    ) {
+      return new Error(`Redis did not answer within publishTimeout (${this.#publishTimeout} ms).`, {
+        cause: error,
+      })
+    }
+    return withMessage(error, 'A Redis command failed')
   }
 
   readonly #onReady = (): void => {
