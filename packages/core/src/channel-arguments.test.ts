@@ -40,16 +40,17 @@ interface Fixture {
 function metaRows(): { call: string; run: (fixture: Fixture) => unknown; message: RegExp }[] {
   const cycle: Record<string, unknown> = {}
   cycle.self = cycle
-  return [
+  const rows: [string, unknown, RegExp][] = [
     ['a cycle', cycle, /"meta" must be JSON-serializable \(.*circular/],
     ['a BigInt', 1n, /"meta" must be JSON-serializable \(.*BigInt/],
     ['a BigInt inside', { n: 1n }, /"meta" must be JSON-serializable/],
     ['a function', () => 1, /"meta" must be JSON-serializable; got a function/],
     ['a symbol', Symbol('room'), /"meta" must be JSON-serializable; got symbol/],
-  ].map(([what, meta, message]) => ({
-    call: `broadcast(event, { meta: ${String(what)} })`,
+  ]
+  return rows.map(([what, meta, message]) => ({
+    call: `broadcast(event, { meta: ${what} })`,
     run: ({ channel }: Fixture) => channel.broadcast({ data: 'x' }, { meta }),
-    message: message as RegExp,
+    message,
   }))
 }
 

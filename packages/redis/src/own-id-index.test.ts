@@ -40,7 +40,7 @@ describe('the index of events’ own ids in Redis', () => {
     for (let i = 0; i < count; i++) await app.channel.broadcast({ id: `e${i}`, data: `e${i}` })
 
     const entries = await redisClient.xRange(`test:${name}`, '-', '+')
-    const streamIds = new Set((entries ?? []).map((entry) => entry?.id))
+    const streamIds = new Set((entries ?? []).map((entry) => entry.id))
     const index = await redisClient.hGetAll(`test:${name}:own-ids`)
     expect(streamIds.size).toBeLessThanOrEqual(maxEvents < 100 ? maxEvents : maxEvents + 100)
     // Every indexed event is in the stream, and every own id in the stream is indexed.
