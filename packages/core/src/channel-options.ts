@@ -65,7 +65,8 @@ export interface ChannelOptions {
   backplane?: Backplane
   /**
    * Give each event without an `id` the channel's next id, so clients can resume with
-   * `Last-Event-ID`. Ids are opaque strings that increase in publish order.
+   * `Last-Event-ID`. Ids are opaque strings that increase in publish order, and only match
+   * events of their own channel.
    * @defaultValue true
    */
   ids?: boolean
@@ -82,8 +83,9 @@ export interface ChannelOptions {
    */
   resyncEvent?: string
   /**
-   * Receives errors no caller can catch: a filter that threw, a broadcast or replay the
-   * backplane failed.
+   * Receives errors no caller can catch, each with a message that says what failed: filters
+   * that threw (once per broadcast, with how many times), a broadcast or replay the backplane
+   * failed (at most once a second per kind, with how many were left out).
    * @defaultValue console.error
    */
   onError?: (error: unknown) => void

@@ -36,7 +36,8 @@ export interface RedisBackplaneOptions {
    */
   publishTimeout?: number
   /**
-   * Receives connection errors, once per outage rather than once per reconnection attempt.
+   * Receives connection errors, once per outage rather than once per reconnection attempt
+   * (and nothing else until a connection is up again), each with a message.
    * @defaultValue console.error
    */
   onError?: (error: unknown) => void
