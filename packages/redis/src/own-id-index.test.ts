@@ -46,6 +46,7 @@ describe('the index of events’ own ids in Redis', () => {
     // Every indexed event is in the stream, and every own id in the stream is indexed.
     expect(Object.values(index).every((id) => streamIds.has(id))).toBe(true)
     expect(Object.keys(index)).toHaveLength(streamIds.size)
+    expect(await redisClient.lLen(`test:${name}:own-id-order`)).toBe(streamIds.size)
 
     expect(await resumeFrom(app, `e${count - 3}`, 2)).toEqual([`e${count - 2}`, `e${count - 1}`])
     expect(await resumeFrom(app, 'e0', 1)).toEqual(['not-in-history'])
@@ -72,8 +73,10 @@ describe('the index of events’ own ids in Redis', () => {
     const app = await instance(name, {}, { history: { maxAge: 60_000 } })
     const redisClient = await inspector()
     await app.channel.broadcast({ id: 'one', data: '1' })
-    const ttl = await redisClient.pTTL(`test:${name}:own-ids`)
-    expect(ttl).toBeGreaterThan(0)
-    expect(ttl).toBeLessThanOrEqual(60_000)
+    for (const key of [`test:${name}:own-ids`, `test:${name}:own-id-order`]) {
+      const ttl = await redisClient.pTTL(key)
+      expect(ttl).toBeGreaterThan(0)
+      expect(ttl).toBeLessThanOrEqual(60_000)
+    }
   })
 })

@@ -106,7 +106,7 @@ class RedisStreamsBackplane implements RedisBackplane {
     const header = encodeHeader(record)
     const key = this.#prefix + channel
     return runScript(this.#timed, PUBLISH, {
-      keys: [key, indexKey(key)],
+      keys: [key, indexKey(key), indexOrderKey(key)],
       arguments: [
         key,
         bound(history.maxEvents),
@@ -277,6 +277,16 @@ const NO_CURSOR = { kind: '', value: '' } as const
  */
 function indexKey(key: string): string {
   return `${key}:own-ids`
+}
+
+/**
+ * The key of the list that orders a channel's own-id index like the stream, to trim it.
+ *
+ * @param key - The channel's stream key.
+ * @returns The list's key.
+ */
+function indexOrderKey(key: string): string {
+  return `${key}:own-id-order`
 }
 
 /** A history bound as the scripts take it: `-1` for none. */

@@ -23,6 +23,7 @@ for n = 0, tonumber(ARGV[1]) - 1 do
   local id = redis.call('XADD', KEYS[1], '*', 'b', 'id: own-' .. n .. '\\ndata: ' .. n .. '\\n\\n',
     'h', '{"i":"own-' .. n .. '"}', 'i', 'own-' .. n)
   redis.call('HSET', KEYS[2], 'own-' .. n, id)
+  redis.call('RPUSH', KEYS[3], id .. ' own-' .. n)
 end
 `
 
@@ -60,7 +61,7 @@ describe('replay from a 100,000-event Redis history', () => {
     // The bulk of the history in one script, written as the publish script writes it (fields,
     // own-id index); the newest events through the backplane itself.
     await admin.eval(FILL_SCRIPT, {
-      keys: [`test:${name}`, `test:${name}:own-ids`],
+      keys: [`test:${name}`, `test:${name}:own-ids`, `test:${name}:own-id-order`],
       arguments: [String(HISTORY - 10)],
     })
     const ids: string[] = []

@@ -5,72 +5,76 @@
  * published.
  *
  * KEYS[1]: the channel's stream; KEYS[2]: its own-id index, a hash from each event's own id
- * to its stream id (the newest event with that id). ARGV: the pub/sub channel, max events
- * (-1: no bound), max age in ms (-1: no bound), the frame body, the header (JSON), the event's
- * own id ('' if none). Returns the new entry's id. The message published is
- * `<id>\n<header>\n<body>`.
+ * to its stream id (the newest event with that id); KEYS[3]: the index's order, a list of
+ * `<stream id> <own id>` in stream order. ARGV: the pub/sub channel, max events (-1: no
+ * bound), max age in ms (-1: no bound), the frame body, the header (JSON), the event's own id
+ * ('' if none). Returns the new entry's id. The message published is `<id>
+<header>
+<body>`.
  *
- * Trimming, while no event in the history has an own id: below 100 events the bound is exact;
- * above, `~` lets Redis trim whole nodes of its radix tree, which is far cheaper and keeps at
- * most one node (100 entries) extra. The age bound trims with MINID the same way and expires
- * an idle channel's keys. Once the index exists, the script reads the entries it trims, to
- * delete their index entries with them, in batches of at least 100 and at most 1000 per
- * publish (amortized O(1) per event). Replay checks the exact bounds, so what a client can
- * resume from does not depend on how Redis trimmed.
+ * Trimming: below 100 events the bound is exact; above, `~` lets Redis trim whole nodes of
+ * its radix tree, which is far cheaper and keeps at most one node (100 entries) extra. The age
+ * bound trims with MINID the same way and expires an idle channel's keys. Then the index
+ * forgets the events older than the stream's first entry, reading the order list from its
+ * head (at most 1000 per publish, amortized O(1) per event; never the events' bodies). Replay
+ * checks the exact bounds, so what a client can resume from does not depend on how Redis
+ * trimmed.
  */
 export const PUBLISH_SCRIPT = `
 local stream = KEYS[1]
 local index = KEYS[2]
+local order = KEYS[3]
 local ownId = ARGV[6]
 local fields = {'b', ARGV[4], 'h', ARGV[5]}
 if ownId ~= '' then
   fields[5] = 'i'
   fields[6] = ownId
 end
-local indexed = redis.call('EXISTS', index) == 1
-local id = redis.call('XADD', stream, '*', unpack(fields))
+local maxEvents = tonumber(ARGV[2])
+local id
+if maxEvents < 0 then
+  id = redis.call('XADD', stream, '*', unpack(fields))
+elseif maxEvents < 100 then
+  id = redis.call('XADD', stream, 'MAXLEN', '=', maxEvents, '*', unpack(fields))
+else
+  id = redis.call('XADD', stream, 'MAXLEN', '~', maxEvents, '*', unpack(fields))
+end
+local maxAge = tonumber(ARGV[3])
+if maxAge >= 0 then
+  local ms = tonumber(string.match(id, '^(%d+)'))
+  redis.call('XTRIM', stream, 'MINID', '~', string.format('%d-0', math.max(ms - maxAge, 0)))
+end
 if ownId ~= '' then
   redis.call('HSET', index, ownId, id)
-  indexed = true
+  redis.call('RPUSH', order, id .. ' ' .. ownId)
 end
-local maxEvents = tonumber(ARGV[2])
-local maxAge = tonumber(ARGV[3])
-local ms = tonumber(string.match(id, '^(%d+)'))
-local oldest = string.format('%d-0', math.max(ms - math.max(maxAge, 0), 0))
-if not indexed then
-  if maxEvents >= 0 and maxEvents < 100 then
-    redis.call('XTRIM', stream, 'MAXLEN', '=', maxEvents)
-  elseif maxEvents >= 0 then
-    redis.call('XTRIM', stream, 'MAXLEN', '~', maxEvents)
+if redis.call('EXISTS', order) == 1 then
+  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  local firstMs, firstSeq
+  if first then
+    firstMs, firstSeq = string.match(first[1], '^(%d+)-(%d+)$')
+    firstMs, firstSeq = tonumber(firstMs), tonumber(firstSeq)
   end
-  if maxAge >= 0 then redis.call('XTRIM', stream, 'MINID', '~', oldest) end
-else
-  local excess = 0
-  if maxEvents >= 0 then
-    excess = redis.call('XLEN', stream) - maxEvents
-    if maxEvents >= 100 and excess < 100 then excess = 0 end
-  end
-  local aged = 0
-  if maxAge >= 0 then aged = #redis.call('XRANGE', stream, '-', '(' .. oldest, 'COUNT', 1000) end
-  local count = math.min(math.max(excess, aged), 1000)
-  if count > 0 then
-    local trimmed = redis.call('XRANGE', stream, '-', '+', 'COUNT', count)
-    local ids = {}
-    for n, entry in ipairs(trimmed) do
-      ids[n] = entry[1]
-      local entryFields = entry[2]
-      for i = 1, #entryFields, 2 do
-        if entryFields[i] == 'i' and redis.call('HGET', index, entryFields[i + 1]) == entry[1] then
-          redis.call('HDEL', index, entryFields[i + 1])
-        end
-      end
+  for _ = 1, 1000 do
+    local head = redis.call('LINDEX', order, 0)
+    if not head then break end
+    local space = string.find(head, ' ', 1, true)
+    local headId = string.sub(head, 1, space - 1)
+    if first then
+      local ms, seq = string.match(headId, '^(%d+)-(%d+)$')
+      ms, seq = tonumber(ms), tonumber(seq)
+      if ms > firstMs or (ms == firstMs and seq >= firstSeq) then break end
     end
-    redis.call('XDEL', stream, unpack(ids))
+    local headOwnId = string.sub(head, space + 1)
+    if redis.call('HGET', index, headOwnId) == headId then redis.call('HDEL', index, headOwnId) end
+    redis.call('LPOP', order)
   end
 end
 if maxAge >= 0 then
-  redis.call('PEXPIRE', stream, math.max(maxAge, 1))
-  if indexed then redis.call('PEXPIRE', index, math.max(maxAge, 1)) end
+  local ttl = math.max(maxAge, 1)
+  redis.call('PEXPIRE', stream, ttl)
+  redis.call('PEXPIRE', index, ttl)
+  redis.call('PEXPIRE', order, ttl)
 end
 redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[4])
 return id
@@ -80,7 +84,8 @@ return id
  * Reads a channel's history after a client's `Last-Event-ID`. Its cost does not depend on the
  * cursor: a stream id is looked up directly, an event's own id through the index.
  *
- * KEYS[1]: the channel's stream; KEYS[2]: its own-id index. ARGV: the cursor; its kind, `s`
+ * KEYS[1]: the channel's stream; KEYS[2]: its own-id index (see the publish script). ARGV:
+ * the cursor; its kind, `s`
  * for a stream id (valid, checked by the caller), `o` for an event's own id, `` for none (only
  * the newest id is wanted); max events, max bytes and max age in ms (-1: no bound); and '1' to
  * return the entries after a stream-id cursor even when the cursor itself is gone (an instance
