@@ -36,6 +36,24 @@ interface Fixture {
   subscribed: SseStream
 }
 
+/** `meta` that JSON cannot encode, refused by every backplane alike. */
+function metaRows(): { call: string; run: (fixture: Fixture) => unknown; message: RegExp }[] {
+  const cycle: Record<string, unknown> = {}
+  cycle.self = cycle
+  const rows: [string, unknown, RegExp][] = [
+    ['a cycle', cycle, /"meta" must be JSON-serializable \(.*circular/],
+    ['a BigInt', 1n, /"meta" must be JSON-serializable \(.*BigInt/],
+    ['a BigInt inside', { n: 1n }, /"meta" must be JSON-serializable/],
+    ['a function', () => 1, /"meta" must be JSON-serializable; got a function/],
+    ['a symbol', Symbol('room'), /"meta" must be JSON-serializable; got symbol/],
+  ]
+  return rows.map(([what, meta, message]) => ({
+    call: `broadcast(event, { meta: ${what} })`,
+    run: ({ channel }: Fixture) => channel.broadcast({ data: 'x' }, { meta }),
+    message,
+  }))
+}
+
 /** Bad calls of the channel API, each with what its TypeError must name. */
 const rows: { call: string; run: (fixture: Fixture) => unknown; message: RegExp }[] = [
   { call: 'createChannel()', run: () => createChannel(bad(undefined)), message: /channel name/ },
@@ -136,6 +154,7 @@ const rows: { call: string; run: (fixture: Fixture) => unknown; message: RegExp 
     run: ({ channel }) => channel.broadcast({ data: 1n }),
     message: /field "data" cannot be JSON-encoded/,
   },
+  ...metaRows(),
   {
     call: "broadcast(event, 'room-1')",
     run: ({ channel }) => channel.broadcast({ data: 'x' }, bad('room-1')),

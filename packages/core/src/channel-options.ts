@@ -65,7 +65,8 @@ export interface ChannelOptions {
   backplane?: Backplane
   /**
    * Give each event without an `id` the channel's next id, so clients can resume with
-   * `Last-Event-ID`. Ids are opaque strings that increase in publish order.
+   * `Last-Event-ID`. Ids are opaque strings that increase in publish order, and only match
+   * events of their own channel.
    * @defaultValue true
    */
   ids?: boolean
@@ -82,8 +83,9 @@ export interface ChannelOptions {
    */
   resyncEvent?: string
   /**
-   * Receives errors no caller can catch: a filter that threw, a broadcast or replay the
-   * backplane failed.
+   * Receives errors no caller can catch, each with a message that says what failed: filters
+   * that threw (once per broadcast, with how many times), a broadcast or replay the backplane
+   * failed (at most once a second per kind, with how many were left out).
    * @defaultValue console.error
    */
   onError?: (error: unknown) => void
@@ -203,12 +205,32 @@ export function checkSubscribeOptions(options: SubscribeOptions | undefined): Su
  *
  * @param options - The caller's options.
  * @returns The broadcast's `meta`.
- * @throws TypeError when `options` is not an object.
+ * @throws TypeError when `options` is not an object, or `meta` cannot be JSON-encoded (it
+ * must be, to reach other processes; every backplane checks it alike).
  */
 export function broadcastMeta(options: BroadcastOptions | undefined): unknown {
   if (options === undefined) return undefined
-  return (checkObject(options, 'Broadcast options') as BroadcastOptions).meta
+  const { meta } = checkObject(options, 'Broadcast options') as BroadcastOptions
+  if (meta === undefined) return undefined
+  let json: string | undefined
+  try {
+    json = stringify(meta)
+  } catch (cause) {
+    throw new TypeError(
+      `The broadcast option "meta" must be JSON-serializable (${(cause as Error).message}).`,
+      { cause }
+    )
+  }
+  if (json === undefined) {
+    throw new TypeError(
+      `The broadcast option "meta" must be JSON-serializable; got ${describe(meta)}.`
+    )
+  }
+  return meta
 }
+
+/** `JSON.stringify` as it behaves: `undefined` for functions, symbols and `undefined`. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify
 
 function resolveHistory(history: HistoryOptions | undefined): HistoryLimits {
   if (history === undefined) return DEFAULT_HISTORY

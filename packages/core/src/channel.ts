@@ -7,6 +7,7 @@ import {
   type HistoryLimits,
   type ReplayResult,
 } from './backplane.js'
+import { ChannelErrors } from './channel-errors.js'
 import { messageOf, resyncMessage } from './channel-message.js'
 import {
   broadcastMeta,
@@ -91,7 +92,7 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
   readonly #backplane: Backplane
   readonly #ids: boolean
   readonly #history: HistoryLimits
-  readonly #onError: (error: unknown) => void
+  readonly #errors: ChannelErrors
   readonly #subscribers = new Set<Subscriber>()
   #membership: BackplaneSubscription | undefined
   /** Resolves when the membership receives live messages; `undefined` once it does. */
@@ -104,7 +105,7 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
     this.#backplane = resolved.backplane ?? createMemoryBackplane()
     this.#ids = resolved.ids
     this.#history = resolved.history
-    this.#onError = resolved.onError
+    this.#errors = new ChannelErrors(name, resolved.onError)
   }
 
   get size(): number {
@@ -147,7 +148,7 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
     return published.then(
       (seq) => resultOf(seq, record),
       (error: unknown) => {
-        this.report(error)
+        this.#errors.failed('broadcast', error)
         return NOT_PUBLISHED
       }
     )
@@ -177,12 +178,12 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
     this.#joining = undefined
   }
 
-  report(error: unknown): void {
-    try {
-      this.#onError(error)
-    } catch {
-      // An error handler that throws has nowhere left to report to.
-    }
+  filterThrew(error: unknown): void {
+    this.#errors.filterThrew(error)
+  }
+
+  replayFailed(error: unknown): void {
+    this.#errors.failed('replay', error)
   }
 
   /** Receives the channel's messages from the backplane while anyone here is subscribed. */
@@ -197,7 +198,7 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
         if (this.#membership === membership) this.#joining = undefined
       },
       (error: unknown) => {
-        this.report(error)
+        this.#errors.failed('joining the backplane', error)
       }
     )
     this.#joining = joining

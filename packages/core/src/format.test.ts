@@ -112,6 +112,54 @@ describe('formatEvent', () => {
     expect(() => formatEvent(event as SseEvent)).toThrow(message)
   })
 
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number
+    ) {}
+    toJSON(): string {
+      return `${this.x},${this.y}`
+    }
+  }
+  class Plain {
+    readonly kind = 'plain'
+  }
+  class Table extends Map<string, number> {
+    toJSON(): Record<string, number> {
+      return Object.fromEntries(this)
+    }
+  }
+  it.each<[string, unknown, RegExp]>([
+    ['Map', new Map([['a', 1]]), /"data" is of type Map, .*\{\}: pass Object\.fromEntries\(map\)/],
+    ['Set', new Set([1]), /"data" is of type Set, .*\{\}: pass \[\.\.\.set\]/],
+    ['WeakMap', new WeakMap(), /"data" is of type WeakMap,/],
+    ['WeakSet', new WeakSet(), /"data" is of type WeakSet,/],
+    ['ArrayBuffer', new ArrayBuffer(2), /"data" is of type ArrayBuffer, .*pass Array\.from/],
+    ['SharedArrayBuffer', new SharedArrayBuffer(2), /"data" is of type SharedArrayBuffer,/],
+    ['Uint8Array', new Uint8Array([1, 2]), /"data" is of type Uint8Array, .*object of indices/],
+    ['Float64Array', new Float64Array([1]), /"data" is of type Float64Array,/],
+    ['DataView', new DataView(new ArrayBuffer(1)), /"data" is of type DataView,/],
+  ])('refuses %s data, which JSON would empty, naming the fix', (_name, data, message) => {
+    expect(() => formatEvent({ data })).toThrow(TypeError)
+    expect(() => formatEvent({ data })).toThrow(message)
+  })
+
+  it.each<[string, unknown, string]>([
+    ['a Date', new Date(0), '"1970-01-01T00:00:00.000Z"'],
+    ['a class instance with toJSON', new Point(1, 2), '"1,2"'],
+    ['a class instance without toJSON', new Plain(), '{"kind":"plain"}'],
+    ['a Map subclass with toJSON', new Table([['a', 1]]), '{"a":1}'],
+    [
+      'an object without prototype',
+      Object.assign(Object.create(null) as object, { a: 1 }),
+      '{"a":1}',
+    ],
+    ['a Map nested in an object (the caller’s to convert)', { m: new Map() }, '{"m":{}}'],
+    ['Buffer (has toJSON)', Buffer.from('hi'), '{"type":"Buffer","data":[104,105]}'],
+  ])('JSON-encodes %s', (_name, data, json) => {
+    expect(formatEvent({ data })).toBe(`data: ${json}\n\n`)
+  })
+
   it('keeps the cause of a failed JSON encoding', () => {
     const error = (() => {
       try {

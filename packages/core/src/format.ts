@@ -11,7 +11,8 @@ export interface SseEvent {
   event?: string
   /**
    * Payload. A string is sent as-is, one `data:` line per line (LF, CR or CRLF; clients join
-   * the lines with LF); anything else is JSON-encoded.
+   * the lines with LF); anything else is JSON-encoded. A `Map`, `Set`, `WeakMap`, `WeakSet`,
+   * `ArrayBuffer` or typed array is refused (JSON would lose its contents): convert it first.
    */
   data?: unknown
   /** Becomes the client's Last-Event-ID. An empty string resets it. */
@@ -35,7 +36,8 @@ const FIELDS = 'comment, event, id, retry or data'
  * @returns The frame text.
  * @throws TypeError naming the offending field when the event cannot be sent as given: CR or LF
  * in `event` or `id`, NUL in `id`, a `retry` that is not a non-negative integer, `data` that
- * cannot be JSON-encoded, a field of the wrong type, or an event with no field at all.
+ * cannot be JSON-encoded (or would lose its contents: a Map, Set, ArrayBuffer or typed array), a
+ * field of the wrong type, or an event with no field at all.
  *
  * @example
  * ```ts
@@ -104,6 +106,7 @@ function formatData(data: unknown): string {
 const stringify: (value: unknown) => string | undefined = JSON.stringify
 
 function toJson(data: unknown): string {
+  if (typeof data === 'object' && data !== null) checkEncodable(data)
   let json: string | undefined
   try {
     json = stringify(data)
@@ -121,6 +124,41 @@ function toJson(data: unknown): string {
     )
   }
   return json
+}
+
+/**
+ * Refuses top-level `data` that `JSON.stringify` would silently turn into something else
+ * (a Map, a Set or an ArrayBuffer into `{}`, a typed array into an object of indices). Plain
+ * objects, arrays and anything with `toJSON` (Date, class instances) pass at the cost of a
+ * prototype check; nested values are the caller's to make JSON-friendly.
+ */
+function checkEncodable(data: object): void {
+  const proto: unknown = Object.getPrototypeOf(data)
+  if (proto === Object.prototype || proto === null || Array.isArray(data)) return
+  if (typeof (data as { toJSON?: unknown }).toJSON === 'function') return
+  const fix = encodingFix(data)
+  if (fix !== undefined) {
+    const type = Object.prototype.toString.call(data).slice(8, -1)
+    throw new TypeError(`The event field "data" is of type ${type}, which JSON encodes as ${fix}.`)
+  }
+}
+
+function encodingFix(data: object): string | undefined {
+  if (data instanceof Map) return '{}: pass Object.fromEntries(map) or [...map]'
+  if (data instanceof Set) return '{}: pass [...set]'
+  if (data instanceof WeakMap || data instanceof WeakSet) return '{}: pass its contents'
+  if (ArrayBuffer.isView(data)) {
+    return 'an object of indices: pass Array.from(bytes), or a string (e.g. base64)'
+  }
+  if (isArrayBuffer(data)) {
+    return '{}: pass Array.from(new Uint8Array(buffer)), or a string (e.g. base64)'
+  }
+  return undefined
+}
+
+function isArrayBuffer(data: object): boolean {
+  const tag = Object.prototype.toString.call(data)
+  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]'
 }
 
 /**

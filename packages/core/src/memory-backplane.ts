@@ -25,8 +25,25 @@ class Entry implements BackplaneMessage {
 
 const NOTHING: readonly BackplaneMessage[] = Object.freeze([])
 
+/** The start of the newest topic's ids, to give every later topic a greater one. */
+let lastStart = 0
+
+/**
+ * @returns A start for a new topic's ids: the time, unless another topic of this process
+ * started then.
+ */
+function nextStart(): number {
+  lastStart = Math.max(Date.now(), lastStart + 1)
+  return lastStart
+}
+
 /** One channel's listeners and history. */
 class Topic {
+  /**
+   * Starts every `seq` of the topic: ids from an earlier process, or of another channel, never
+   * match this one's events.
+   */
+  readonly start = nextStart()
   readonly listeners = new Set<BackplaneListener>()
   /** The history, oldest first, from `head` on; evicted slots are compacted away in bulk. */
   entries: Entry[] = []
@@ -101,12 +118,10 @@ export interface MemoryBackplane extends Backplane {
 
 class InProcessBackplane implements MemoryBackplane {
   readonly #topics = new Map<string, Topic>()
-  /** Starts every `seq`, so ids from an earlier process never match this one's events. */
-  readonly #epoch = Date.now()
 
   publish(channel: string, record: BackplaneRecord, history: HistoryLimits): string {
     const topic = this.#topic(channel)
-    const seq = `${this.#epoch}-${++topic.count}`
+    const seq = `${topic.start}-${++topic.count}`
     topic.last = seq
     if (history.maxEvents > 0) topic.append(new Entry(seq, record, Date.now()), history)
     for (const listener of topic.listeners) listener.onMessage(seq, record)
@@ -145,9 +160,10 @@ class InProcessBackplane implements MemoryBackplane {
  * history in memory. Every channel gets its own unless given one; share one between channels
  * that should share names, e.g. a channel created per request.
  *
- * Ids are `<start>-<n>`: `<start>` is when the backplane was created, so a client's
- * `Last-Event-ID` from before a restart is recognized as unknown rather than mistaken for a
- * newer event. The history of each name lives as long as the backplane.
+ * Ids are `<start>-<n>`: `<start>` is when the backplane first met the channel, unique to
+ * the channel within the process, so a client's `Last-Event-ID` from before a restart or
+ * from another channel is recognized as unknown rather than mistaken for one of its events.
+ * The history of each name lives as long as the backplane.
  *
  * @returns The backplane.
  *

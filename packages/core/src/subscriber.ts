@@ -41,8 +41,10 @@ export interface SubscriberHost {
   replay(cursor: string): ReplayResult | Promise<ReplayResult>
   /** Forgets a subscriber that left. */
   remove(subscriber: Subscriber): void
-  /** Reports an error no caller can catch. */
-  report(error: unknown): void
+  /** Reports a filter that threw; the subscriber skipped the message. */
+  filterThrew(error: unknown): void
+  /** Reports a replay the backplane failed; the subscriber was sent the resync event. */
+  replayFailed(error: unknown): void
 }
 
 const READY: Promise<void> = Promise.resolve()
@@ -173,7 +175,7 @@ export class Subscriber implements Subscription, AbortWatcher {
     try {
       return filter(message)
     } catch (error) {
-      this.#host.report(error)
+      this.#host.filterThrew(error)
       return false
     }
   }
@@ -266,7 +268,7 @@ export class Subscriber implements Subscription, AbortWatcher {
     try {
       result = this.#host.replay(cursor)
     } catch (error) {
-      this.#host.report(error)
+      this.#host.replayFailed(error)
       this.#caughtUp(undefined, 'backplane')
       return
     }
@@ -279,7 +281,7 @@ export class Subscriber implements Subscription, AbortWatcher {
         this.#caughtUp(replayed, reason)
       },
       (error: unknown) => {
-        this.#host.report(error)
+        this.#host.replayFailed(error)
         this.#caughtUp(undefined, 'backplane')
       }
     )

@@ -35,14 +35,21 @@ export class Feed {
   #refill = false
   #closed = false
   #waiters: Waiter[] = []
-  readonly #read: (cursor: string) => Promise<FeedRead>
+  readonly #tag: string
+  readonly #read: (cursor: string | undefined) => Promise<FeedRead>
   readonly #report: (error: unknown) => void
 
   /**
-   * @param read - Reads the stream after a cursor, `''` for only its newest id.
+   * @param tag - The channel's tag, which starts the `seq` listeners receive.
+   * @param read - Reads the stream after a stream id, `undefined` for only its newest id.
    * @param report - Receives errors.
    */
-  constructor(read: (cursor: string) => Promise<FeedRead>, report: (error: unknown) => void) {
+  constructor(
+    tag: string,
+    read: (cursor: string | undefined) => Promise<FeedRead>,
+    report: (error: unknown) => void
+  ) {
+    this.#tag = tag
     this.#read = read
     this.#report = report
     this.ready = new Promise((resolve) => {
@@ -96,7 +103,7 @@ export class Feed {
     try {
       do {
         const position = this.#position
-        const read = await this.#read(position ?? '')
+        const read = await this.#read(position)
         if (this.#closed) return
         if (position === undefined) this.#position = read.last ?? '0-0'
         else {
@@ -120,7 +127,7 @@ export class Feed {
   }
 
   /**
-   * @param seq - A message id.
+   * @param seq - A stream id.
    * @returns A promise that resolves once the listeners have received that message (or a
    * later one), or were told to reset.
    */
@@ -150,7 +157,8 @@ export class Feed {
     const position = this.#position
     if (this.#closed || (position !== undefined && compareIds(message.seq, position) <= 0)) return
     this.#position = message.seq
-    for (const listener of this.listeners) listener.onMessage(message.seq, message.record)
+    const seq = this.#tag + message.seq
+    for (const listener of this.listeners) listener.onMessage(seq, message.record)
     if (this.#waiters.length > 0) {
       this.#releaseWaiters((waiter) => compareIds(message.seq, waiter.seq) >= 0)
     }

@@ -1,20 +1,10 @@
 import { createClient } from '@redis/client'
-import {
-  createChannel,
-  type Channel,
-  type ChannelOptions,
-  type SseStream,
-  type Subscription,
-} from '@ssekit/core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sleep, waitFor } from '../../../test/helpers/listen.js'
+import { redisInstances } from '../../../test/helpers/redis-instances.js'
 import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js'
 import { http1, type Connection, type Served } from '../../../test/helpers/transports.js'
-import {
-  createRedisBackplane,
-  type RedisBackplane,
-  type RedisBackplaneOptions,
-} from './redis-backplane.js'
+import { createRedisBackplane } from './redis-backplane.js'
 
 let redis: RedisServer
 beforeAll(async () => {
@@ -24,77 +14,7 @@ afterAll(async () => {
   await redis.stop()
 })
 
-/** Everything a test opened, closed after it. */
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-let channelCount = 0
-
-/** One app instance: its own Redis connections, channel object and HTTP server. */
-interface Instance {
-  readonly channel: Channel
-  readonly backplane: RedisBackplane
-  readonly errors: unknown[]
-  /** Opens a client and waits until its stream is subscribed and live. */
-  connect: (
-    headers?: Record<string, string>
-  ) => Promise<{ client: Connection; stream: SseStream; subscription: Subscription }>
-}
-
-async function instance(
-  name: string,
-  options: RedisBackplaneOptions = {},
-  channelOptions: ChannelOptions = {}
-): Promise<Instance> {
-  const errors: unknown[] = []
-  const backplane = createRedisBackplane({
-    url: redis.url,
-    prefix: 'test:',
-    onError: (error) => errors.push(error),
-    // Reconnect quickly, so recovery fits a test's time.
-    redis: { socket: { reconnectStrategy: () => 50 } },
-    ...options,
-  })
-  cleanups.push(() => backplane.close())
-  await backplane.connected()
-  const channel = createChannel(name, {
-    backplane,
-    onError: (error) => errors.push(error),
-    ...channelOptions,
-  })
-  const arrived: SseStream[] = []
-  const served: Served = await http1.serve((stream) => {
-    stream.init()
-    arrived.push(stream)
-  })
-  cleanups.push(() => served.close())
-  return {
-    channel,
-    backplane,
-    errors,
-    async connect(headers = {}) {
-      const opening = served.open(headers)
-      const stream = await waitFor(() => arrived.shift(), 5000, 'a server-side stream')
-      const subscription = channel.subscribe(stream)
-      await subscription.ready
-      return { client: await opening, stream, subscription }
-    },
-  }
-}
-
-/** Two instances of one app sharing a channel through Redis. */
-async function twoInstances(
-  options?: RedisBackplaneOptions,
-  channelOptions?: ChannelOptions
-): Promise<[Instance, Instance]> {
-  const name = `channel-${++channelCount}`
-  return [
-    await instance(name, options, channelOptions),
-    await instance(name, options, channelOptions),
-  ]
-}
+const { cleanups, newName, instance, twoInstances } = redisInstances(() => redis)
 
 function dataOf(client: Connection): string[] {
   return client.reader.events.map((event) => event.data)
@@ -128,8 +48,8 @@ describe('channels across instances through Redis', () => {
     }
     // Serialized once, on the instance that broadcast it.
     expect(serializations).toBe(1)
-    // Redis Stream ids: the same on every instance, increasing.
-    expect(first.id).toMatch(/^\d+-\d+$/)
+    // The channel's tag, then the Redis Stream id: the same on every instance, increasing.
+    expect(first.id).toMatch(/^[0-9a-z]{7}-\d+-\d+$/)
     expect(a.errors).toEqual([])
   })
 
@@ -190,7 +110,7 @@ describe('channels across instances through Redis', () => {
   })
 
   it('applies subscriber filters to broadcasts and replays from another instance', async () => {
-    const name = `channel-${++channelCount}`
+    const name = newName()
     const a = await instance(name)
     const b = await instance(name)
     const { id } = await b.channel.broadcast({ data: 'x' }, { meta: { room: 'red' } })

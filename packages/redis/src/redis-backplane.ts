@@ -8,7 +8,9 @@ import type {
   ReplayResult,
 } from '@ssekit/core'
 import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
+import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
+import { luaScript, runScript } from './script.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
 
 /** Options of {@link createRedisBackplane}. */
@@ -34,7 +36,8 @@ export interface RedisBackplaneOptions {
    */
   publishTimeout?: number
   /**
-   * Receives connection errors, once per outage rather than once per reconnection attempt.
+   * Receives connection errors, once per outage rather than once per reconnection attempt
+   * (and nothing else until a connection is up again), each with a message.
    * @defaultValue console.error
    */
   onError?: (error: unknown) => void
@@ -66,6 +69,7 @@ class RedisStreamsBackplane implements RedisBackplane {
   /** The connection in pub/sub mode, which can run no other command. */
   readonly #subscriber: Client
   readonly #prefix: string
+  readonly #publishTimeout: number
   readonly #feeds = new Map<string, Feed>()
   readonly #onError: (error: unknown) => void
   readonly #connecting: Promise<unknown>
@@ -82,9 +86,8 @@ class RedisStreamsBackplane implements RedisBackplane {
         console.error('[ssekit] redis backplane:', error)
       })
     this.#commands = createClient(url === undefined ? redis : { ...redis, url })
-    this.#timed = this.#commands.withCommandOptions({
-      timeout: publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS,
-    })
+    this.#publishTimeout = publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS
+    this.#timed = this.#commands.withCommandOptions({ timeout: this.#publishTimeout })
     this.#subscriber = this.#commands.duplicate()
     for (const client of [this.#commands, this.#subscriber]) {
       client.on('error', this.#onConnectionError)
@@ -101,22 +104,26 @@ class RedisStreamsBackplane implements RedisBackplane {
 
   publish(channel: string, record: BackplaneRecord, history: HistoryLimits): Promise<string> {
     const header = encodeHeader(record)
-    return this.#timed
-      .eval(PUBLISH_SCRIPT, {
-        keys: [this.#prefix + channel],
-        arguments: [
-          this.#prefix + channel,
-          bound(history.maxEvents),
-          bound(history.maxAge),
-          record.body,
-          header,
-          record.id ?? '',
-        ],
-      })
-      .then((id) => {
+    const key = this.#prefix + channel
+    return runScript(this.#timed, PUBLISH, {
+      keys: [key, indexKey(key), indexOrderKey(key)],
+      arguments: [
+        key,
+        bound(history.maxEvents),
+        bound(history.maxAge),
+        record.body,
+        header,
+        record.id ?? '',
+      ],
+    }).then(
+      (id) => {
         if (typeof id !== 'string') throw new Error(`Redis answered XADD with ${typeof id}.`)
-        return id
-      })
+        return channelTag(key) + id
+      },
+      (error: unknown) => {
+        throw this.#timedError(error)
+      }
+    )
   }
 
   subscribe(channel: string, listener: BackplaneListener): BackplaneSubscription {
@@ -134,11 +141,21 @@ class RedisStreamsBackplane implements RedisBackplane {
   }
 
   async replay(channel: string, cursor: string, history: HistoryLimits): Promise<ReplayResult> {
-    const read = await this.#readStream(this.#timed, channel, cursor, history, false)
+    const tag = channelTag(this.#prefix + channel)
+    let read: FeedRead
+    try {
+      read = await this.#readStream(this.#timed, channel, parseCursor(cursor, tag), history, false)
+    } catch (error) {
+      throw this.#timedError(error)
+    }
     // Merge point for the channel: what the replay holds, the feed must have delivered too.
     const feed = this.#feeds.get(channel)
     if (feed !== undefined && read.last !== undefined) await feed.until(read.last)
-    return read
+    return {
+      found: read.found,
+      messages: read.messages.map(({ seq, record }) => ({ seq: tag + seq, record })),
+      last: read.last === undefined ? undefined : tag + read.last,
+    }
   }
 
   connected(): Promise<void> {
@@ -159,7 +176,11 @@ class RedisStreamsBackplane implements RedisBackplane {
 
   #join(channel: string): Feed {
     const feed = new Feed(
-      (cursor) => this.#readStream(this.#commands, channel, cursor, UNBOUNDED, true),
+      channelTag(this.#prefix + channel),
+      (cursor) => {
+        const from = cursor === undefined ? NO_CURSOR : ({ kind: 's', value: cursor } as const)
+        return this.#readStream(this.#commands, channel, from, UNBOUNDED, true)
+      },
       this.#report
     )
     this.#feeds.set(channel, feed)
@@ -180,14 +201,16 @@ class RedisStreamsBackplane implements RedisBackplane {
   async #readStream(
     client: Client,
     channel: string,
-    cursor: string,
+    cursor: Cursor | typeof NO_CURSOR,
     history: HistoryLimits,
     fill: boolean
   ): Promise<FeedRead> {
-    const reply = (await client.eval(REPLAY_SCRIPT, {
-      keys: [this.#prefix + channel],
+    const key = this.#prefix + channel
+    const reply = (await runScript(client, REPLAY, {
+      keys: [key, indexKey(key)],
       arguments: [
-        cursor,
+        cursor.value,
+        cursor.kind,
         bound(history.maxEvents),
         bound(history.maxBytes),
         bound(history.maxAge),
@@ -196,6 +219,20 @@ class RedisStreamsBackplane implements RedisBackplane {
     })) as [found: number, last: string | null, entries: StreamEntry[]]
     const [found, last, entries] = reply
     return { found: found === 1, messages: entries.map(decodeEntry), last: last ?? undefined }
+  }
+
+  /** Says what an error without a message of a command run with `publishTimeout` means. */
+  #timedError(error: unknown): unknown {
+    if (
+      error instanceof Error &&
+      error.message === '' &&
+      error.constructor.name === 'TimeoutError'
+    ) {
+      return new Error(`Redis did not answer within publishTimeout (${this.#publishTimeout} ms).`, {
+        cause: error,
+      })
+    }
+    return withMessage(error, 'A Redis command failed')
   }
 
   readonly #onReady = (): void => {
@@ -209,24 +246,70 @@ class RedisStreamsBackplane implements RedisBackplane {
 
   readonly #onConnectionError = (error: unknown): void => {
     if (this.#down || this.#closed) return
+    this.#report(withMessage(error, 'The connection to Redis failed'))
     this.#down = true
-    this.#report(error)
   }
 
+  /** Reports an error, unless it follows from an outage already reported. */
   readonly #report = (error: unknown): void => {
+    if (this.#down || this.#closed) return
     try {
-      this.#onError(error)
+      this.#onError(withMessage(error, 'A Redis command failed'))
     } catch {
       // An error handler that throws has nowhere left to report to.
     }
   }
 }
 
+const PUBLISH = luaScript(PUBLISH_SCRIPT)
+const REPLAY = luaScript(REPLAY_SCRIPT)
+
 const UNBOUNDED: HistoryLimits = { maxEvents: Infinity, maxBytes: Infinity, maxAge: Infinity }
+
+/** Asks the replay script for the stream's newest id only. */
+const NO_CURSOR = { kind: '', value: '' } as const
+
+/**
+ * The key of a channel's own-id index: a hash from each event's own id to its stream id.
+ *
+ * @param key - The channel's stream key.
+ * @returns The index's key.
+ */
+function indexKey(key: string): string {
+  return `${key}:own-ids`
+}
+
+/**
+ * The key of the list that orders a channel's own-id index like the stream, to trim it.
+ *
+ * @param key - The channel's stream key.
+ * @returns The list's key.
+ */
+function indexOrderKey(key: string): string {
+  return `${key}:own-id-order`
+}
 
 /** A history bound as the scripts take it: `-1` for none. */
 function bound(value: number): string {
   return value === Infinity ? '-1' : String(value)
+}
+
+/**
+ * Gives an error without a message one that says what failed: connecting to `localhost` can
+ * fail with an `AggregateError` whose message is empty.
+ *
+ * @param error - What was thrown.
+ * @param what - What failed, for the message.
+ * @returns The error itself when it has a message; else an Error with it as the cause.
+ */
+function withMessage(error: unknown, what: string): unknown {
+  if (error instanceof Error && error.message !== '') return error
+  const code = (error as { code?: unknown } | null)?.code
+  const inner = error instanceof AggregateError ? (error.errors[0] as unknown) : undefined
+  const detail = inner instanceof Error && inner.message !== '' ? inner.message : code
+  return new Error(typeof detail === 'string' ? `${what}: ${detail}` : `${what}.`, {
+    cause: error,
+  })
 }
 
 /** Node's largest timer delay. */

@@ -4,47 +4,92 @@
  * stream's ids, and no instance can read an id from the stream before its message was
  * published.
  *
- * KEYS[1]: the channel's stream. ARGV: the pub/sub channel, max events (-1: no bound), max
- * age in ms (-1: no bound), the frame body, the header (JSON), the event's own id ('' if none).
- * Returns the new entry's id. The message published is `<id>\n<header>\n<body>`.
+ * KEYS[1]: the channel's stream; KEYS[2]: its own-id index, a hash from each event's own id
+ * to its stream id (the newest event with that id); KEYS[3]: the index's order, a list of
+ * `<stream id> <own id>` in stream order. ARGV: the pub/sub channel, max events (-1: no
+ * bound), max age in ms (-1: no bound), the frame body, the header (JSON), the event's own id
+ * ('' if none). Returns the new entry's id. The message published is `<id>
+<header>
+<body>`.
  *
  * Trimming: below 100 events the bound is exact; above, `~` lets Redis trim whole nodes of
  * its radix tree, which is far cheaper and keeps at most one node (100 entries) extra. The age
- * bound trims with MINID the same way and expires an idle channel's stream. Replay checks the
- * exact bounds, so what a client can resume from does not depend on how Redis trimmed.
+ * bound trims with MINID the same way and expires an idle channel's keys. Then the index
+ * forgets the events older than the stream's first entry, reading the order list from its
+ * head (at most 1000 per publish, amortized O(1) per event; never the events' bodies). Replay
+ * checks the exact bounds, so what a client can resume from does not depend on how Redis
+ * trimmed.
  */
 export const PUBLISH_SCRIPT = `
+local stream = KEYS[1]
+local index = KEYS[2]
+local order = KEYS[3]
+local ownId = ARGV[6]
 local fields = {'b', ARGV[4], 'h', ARGV[5]}
-if ARGV[6] ~= '' then
+if ownId ~= '' then
   fields[5] = 'i'
-  fields[6] = ARGV[6]
+  fields[6] = ownId
 end
 local maxEvents = tonumber(ARGV[2])
 local id
 if maxEvents < 0 then
-  id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+  id = redis.call('XADD', stream, '*', unpack(fields))
 elseif maxEvents < 100 then
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', maxEvents, '*', unpack(fields))
+  id = redis.call('XADD', stream, 'MAXLEN', '=', maxEvents, '*', unpack(fields))
 else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxEvents, '*', unpack(fields))
+  id = redis.call('XADD', stream, 'MAXLEN', '~', maxEvents, '*', unpack(fields))
 end
 local maxAge = tonumber(ARGV[3])
 if maxAge >= 0 then
   local ms = tonumber(string.match(id, '^(%d+)'))
-  redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%d-0', math.max(ms - maxAge, 0)))
-  redis.call('PEXPIRE', KEYS[1], math.max(maxAge, 1))
+  redis.call('XTRIM', stream, 'MINID', '~', string.format('%d-0', math.max(ms - maxAge, 0)))
+end
+if ownId ~= '' then
+  redis.call('HSET', index, ownId, id)
+  redis.call('RPUSH', order, id .. ' ' .. ownId)
+end
+if redis.call('EXISTS', order) == 1 then
+  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  local firstMs, firstSeq
+  if first then
+    firstMs, firstSeq = string.match(first[1], '^(%d+)-(%d+)$')
+    firstMs, firstSeq = tonumber(firstMs), tonumber(firstSeq)
+  end
+  for _ = 1, 1000 do
+    local head = redis.call('LINDEX', order, 0)
+    if not head then break end
+    local space = string.find(head, ' ', 1, true)
+    local headId = string.sub(head, 1, space - 1)
+    if first then
+      local ms, seq = string.match(headId, '^(%d+)-(%d+)$')
+      ms, seq = tonumber(ms), tonumber(seq)
+      if ms > firstMs or (ms == firstMs and seq >= firstSeq) then break end
+    end
+    local headOwnId = string.sub(head, space + 1)
+    if redis.call('HGET', index, headOwnId) == headId then redis.call('HDEL', index, headOwnId) end
+    redis.call('LPOP', order)
+  end
+end
+if maxAge >= 0 then
+  local ttl = math.max(maxAge, 1)
+  redis.call('PEXPIRE', stream, ttl)
+  redis.call('PEXPIRE', index, ttl)
+  redis.call('PEXPIRE', order, ttl)
 end
 redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[4])
 return id
 `
 
 /**
- * Reads a channel's history after a client's `Last-Event-ID`.
+ * Reads a channel's history after a client's `Last-Event-ID`. Its cost does not depend on the
+ * cursor: a stream id is looked up directly, an event's own id through the index.
  *
- * KEYS[1]: the channel's stream. ARGV: the cursor (a stream id, or an event's own id), max
- * events, max bytes and max age in ms (-1: no bound), and '1' to return the entries after a
- * stream-id cursor even when the cursor itself is gone (an instance catching up after a lost
- * connection) or '0'.
+ * KEYS[1]: the channel's stream; KEYS[2]: its own-id index (see the publish script). ARGV:
+ * the cursor; its kind, `s`
+ * for a stream id (valid, checked by the caller), `o` for an event's own id, `` for none (only
+ * the newest id is wanted); max events, max bytes and max age in ms (-1: no bound); and '1' to
+ * return the entries after a stream-id cursor even when the cursor itself is gone (an instance
+ * catching up after a lost connection) or '0'.
  * Returns `{found, newest id or false, entries}`; entries as XRANGE gives them.
  *
  * The cursor is found when it is the newest entry (nothing was missed, however old it is), or
@@ -54,37 +99,29 @@ return id
 export const REPLAY_SCRIPT = `
 local key = KEYS[1]
 local cursor = ARGV[1]
-local maxEvents = tonumber(ARGV[2])
-local maxBytes = tonumber(ARGV[3])
-local maxAge = tonumber(ARGV[4])
+local kind = ARGV[2]
+local maxEvents = tonumber(ARGV[3])
+local maxBytes = tonumber(ARGV[4])
+local maxAge = tonumber(ARGV[5])
 local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
 local last = false
 if newest then last = newest[1] end
-if cursor == last then return {1, last, {}} end
-local isId = string.match(cursor, '^%d+%-%d+$') ~= nil
+if kind == 's' and cursor == last then return {1, last, {}} end
 local function after(id)
   if maxEvents < 0 then return redis.call('XRANGE', key, '(' .. id, '+') end
   return redis.call('XRANGE', key, '(' .. id, '+', 'COUNT', maxEvents)
 end
 local function lost()
-  if ARGV[5] == '1' and isId and last then return {0, last, after(cursor)} end
+  if ARGV[6] == '1' and kind == 's' and last then return {0, last, after(cursor)} end
   return {0, last, {}}
 end
-if not last or cursor == '' then return lost() end
+if not last or kind == '' then return lost() end
 local at = false
-if isId then
+if kind == 's' then
   at = redis.call('XRANGE', key, cursor, cursor)[1]
 else
-  local recent
-  if maxEvents < 0 then recent = redis.call('XREVRANGE', key, '+', '-')
-  else recent = redis.call('XREVRANGE', key, '+', '-', 'COUNT', maxEvents) end
-  for _, entry in ipairs(recent) do
-    local fields = entry[2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'i' and fields[i + 1] == cursor then at = entry end
-    end
-    if at then break end
-  end
+  local id = redis.call('HGET', KEYS[2], cursor)
+  if id then at = redis.call('XRANGE', key, id, id)[1] end
 end
 if not at then return lost() end
 if maxAge >= 0 then

@@ -1,0 +1,114 @@
+import {
+  createChannel,
+  type Channel,
+  type ChannelOptions,
+  type SseStream,
+  type Subscription,
+} from '@ssekit/core'
+import { afterEach } from 'vitest'
+import {
+  createRedisBackplane,
+  type RedisBackplane,
+  type RedisBackplaneOptions,
+} from '../../packages/redis/src/redis-backplane.js'
+import { waitFor } from './listen.js'
+import type { RedisServer } from './redis-server.js'
+import { http1, type Connection, type Served } from './transports.js'
+
+/** One app instance: its own Redis connections, channel object and HTTP server. */
+export interface Instance {
+  readonly channel: Channel
+  readonly backplane: RedisBackplane
+  /** What both the backplane's and the channel's `onError` received, in order. */
+  readonly errors: unknown[]
+  /** Opens a client and waits until its stream is subscribed and live. */
+  connect: (
+    headers?: Record<string, string>
+  ) => Promise<{ client: Connection; stream: SseStream; subscription: Subscription }>
+}
+
+/** Starts app instances on one Redis server; everything they open is closed after each test. */
+export interface Instances {
+  /** Closers of what a test opened, run in reverse after it. */
+  readonly cleanups: (() => Promise<void>)[]
+  /** A channel name no other test uses. */
+  newName: () => string
+  instance: (
+    name: string,
+    options?: RedisBackplaneOptions,
+    channelOptions?: ChannelOptions
+  ) => Promise<Instance>
+  /** Two instances of one app sharing a new channel through Redis. */
+  twoInstances: (
+    options?: RedisBackplaneOptions,
+    channelOptions?: ChannelOptions
+  ) => Promise<[Instance, Instance]>
+}
+
+/**
+ * Sets up app instances for a test file; call at its top level.
+ *
+ * @param redis - The server, once started.
+ */
+export function redisInstances(redis: () => RedisServer): Instances {
+  const cleanups: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  let channelCount = 0
+  const newName = (): string => `channel-${++channelCount}`
+
+  async function instance(
+    name: string,
+    options: RedisBackplaneOptions = {},
+    channelOptions: ChannelOptions = {}
+  ): Promise<Instance> {
+    const errors: unknown[] = []
+    const backplane = createRedisBackplane({
+      url: redis().url,
+      prefix: 'test:',
+      onError: (error) => errors.push(error),
+      // Reconnect quickly, so recovery fits a test's time.
+      redis: { socket: { reconnectStrategy: () => 50 } },
+      ...options,
+    })
+    cleanups.push(() => backplane.close())
+    await backplane.connected()
+    const channel = createChannel(name, {
+      backplane,
+      onError: (error) => errors.push(error),
+      ...channelOptions,
+    })
+    const arrived: SseStream[] = []
+    const served: Served = await http1.serve((stream) => {
+      stream.init()
+      arrived.push(stream)
+    })
+    cleanups.push(() => served.close())
+    return {
+      channel,
+      backplane,
+      errors,
+      async connect(headers = {}) {
+        const opening = served.open(headers)
+        const stream = await waitFor(() => arrived.shift(), 5000, 'a server-side stream')
+        const subscription = channel.subscribe(stream)
+        await subscription.ready
+        return { client: await opening, stream, subscription }
+      },
+    }
+  }
+
+  return {
+    cleanups,
+    newName,
+    instance,
+    async twoInstances(options, channelOptions) {
+      const name = newName()
+      return [
+        await instance(name, options, channelOptions),
+        await instance(name, options, channelOptions),
+      ]
+    },
+  }
+}
