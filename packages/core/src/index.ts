@@ -1,5 +1,5 @@
-export { formatEvent, type SseEvent } from './format.js'
-export { createSseStream, type SendResult, type SseStream } from './stream.js'
+export { formatEvent, type SseEvent } from './event/format.js'
+export { createSseStream, type SendResult, type SseStream } from './stream/stream.js'
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -8,18 +8,26 @@ export {
   type ResolvedStreamOptions,
   type SlowClientPolicy,
   type SseStreamOptions,
-} from './options.js'
-export type { SinkListener, SseSink } from './sink.js'
-export { createNodeSink, type NodeRequest, type NodeResponse } from './node-sink.js'
-export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
-export { createWebSink, type WebSink, type WebSinkOptions } from './web-sink.js'
-export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'
+} from './stream/options.js'
+export type { SinkListener, SseSink } from './sink/sink.js'
+export { createNodeSink, type NodeRequest, type NodeResponse } from './sink/node-sink.js'
+export {
+  lazyNodeStreams,
+  type LazyNodeStreams,
+  type NodeStreamHost,
+} from './adapter/lazy-node-stream.js'
+export { createWebSink, type WebSink, type WebSinkOptions } from './sink/web-sink.js'
+export {
+  createStreamGroup,
+  type CloseAllOptions,
+  type SseStreamGroup,
+} from './stream/stream-group.js'
 export {
   resolveMiddlewareOptions,
   withShutdown,
   type MiddlewareStreamOptions,
   type SseShutdown,
-} from './middleware-options.js'
+} from './adapter/middleware-options.js'
 export {
   DEFAULT_EVENT_TIMEOUT_MS,
   DEFAULT_MAX_COLLECTED_BYTES,
@@ -34,8 +42,8 @@ export {
   type SseRequestOptions,
   type SseRequestResult,
   type UpstreamEvent,
-} from './request-options.js'
-export { sseRequest } from './request.js'
+} from './upstream/options.js'
+export { sseRequest } from './upstream/request.js'
 export {
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_RECONNECT_ATTEMPTS,
@@ -45,17 +53,17 @@ export {
   type SseReconnectOptions,
   type SseRetryInfo,
   type SseRetryReason,
-} from './reconnect.js'
-export { sseEvents } from './events.js'
+} from './upstream/reconnect.js'
+export { sseEvents } from './upstream/iterate.js'
 export {
   SseTimeoutError,
   SseUpstreamError,
   type SseTimeoutPhase,
   type SseUpstreamErrorInit,
   type SseUpstreamErrorType,
-} from './errors.js'
-export type { SseLogger } from './log.js'
-export { createChannel, type BroadcastResult, type Channel } from './channel.js'
+} from './upstream/errors.js'
+export type { SseLogger } from './upstream/log.js'
+export { createChannel, type BroadcastResult, type Channel } from './channel/channel.js'
 export {
   DEFAULT_HISTORY,
   DEFAULT_RESYNC_EVENT,
@@ -66,8 +74,8 @@ export {
   type HistoryOptions,
   type ResyncReason,
   type SubscribeOptions,
-} from './channel-options.js'
-export type { Subscription } from './subscriber.js'
+} from './channel/options.js'
+export type { Subscription } from './channel/subscriber.js'
 export type {
   Backplane,
   BackplaneListener,
@@ -76,5 +84,5 @@ export type {
   BackplaneSubscription,
   HistoryLimits,
   ReplayResult,
-} from './backplane.js'
-export { createMemoryBackplane, type MemoryBackplane } from './memory-backplane.js'
+} from './channel/backplane.js'
+export { createMemoryBackplane, type MemoryBackplane } from './channel/memory-backplane.js'
