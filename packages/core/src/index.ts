@@ -10,7 +10,8 @@ export {
   type SseStreamOptions,
 } from './stream/options.js'
 export type { SinkListener, SseSink } from './sink/sink.js'
-export { createNodeSink, type NodeRequest, type NodeResponse } from './sink/node-sink.js'
+export { createNodeSink } from './sink/node-sink.js'
+export type { NodeRequest, NodeResponse } from './sink/node-types.js'
 export {
   lazyNodeStreams,
   type LazyNodeStreams,
@@ -41,8 +42,8 @@ export {
   type SseRequestHeaders,
   type SseRequestOptions,
   type SseRequestResult,
-  type UpstreamEvent,
 } from './upstream/options.js'
+export type { UpstreamEvent } from './event/upstream-event.js'
 export { sseRequest } from './upstream/request.js'
 export {
   DEFAULT_MAX_RECONNECT_DELAY_MS,

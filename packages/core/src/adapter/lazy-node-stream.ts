@@ -1,5 +1,6 @@
-import { describe } from '../event/format.js'
-import { createNodeSink, type NodeRequest, type NodeResponse } from '../sink/node-sink.js'
+import { describe } from '../util/describe.js'
+import { createNodeSink } from '../sink/node-sink.js'
+import type { NodeRequest, NodeResponse } from '../sink/node-types.js'
 import type { ResolvedStreamOptions } from '../stream/options.js'
 import { createSseStream, type SseStream } from '../stream/stream.js'
 

@@ -17,7 +17,8 @@ import {
   type ChannelOptions,
   type SubscribeOptions,
 } from './options.js'
-import { describe, formatEvent, type SseEvent } from '../event/format.js'
+import { describe } from '../util/describe.js'
+import { formatEvent, type SseEvent } from '../event/format.js'
 import { createMemoryBackplane } from './memory-backplane.js'
 import { sendFrame, type InternalStream, type SseStream } from '../stream/stream.js'
 import { Subscriber, type SubscriberHost, type Subscription } from './subscriber.js'

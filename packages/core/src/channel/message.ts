@@ -1,3 +1,4 @@
+import { utf8Length } from '../util/utf8.js'
 import type { BackplaneRecord } from './backplane.js'
 import type { ChannelMessage, ResyncReason } from './options.js'
 import { formatEvent } from '../event/format.js'
@@ -75,23 +76,4 @@ export function resyncMessage(
   const id = seq === null ? undefined : (seq ?? '')
   const frame = formatEvent({ event: type, id, data: reason })
   return new Message(seq ?? '', frame, id, type, undefined)
-}
-
-/**
- * Counts the UTF-8 bytes of a string without encoding it (no `Buffer` outside Node).
- *
- * @param text - The string.
- * @returns Its length in UTF-8.
- */
-export function utf8Length(text: string): number {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x80) continue
-    if (code < 0x800) bytes += 1
-    // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
-    else if (code >= 0xd800 && code <= 0xdfff) bytes += 1
-    else bytes += 2
-  }
-  return bytes
 }

@@ -1,5 +1,5 @@
 import type { Backplane, HistoryLimits } from './backplane.js'
-import { describe } from '../event/format.js'
+import { describe } from '../util/describe.js'
 
 /**
  * How much of a channel's past a reconnecting client can catch up on. A client whose

@@ -1,3 +1,4 @@
+import { describe } from '../util/describe.js'
 /**
  * One Server-Sent Event, as the application describes it.
  *
@@ -214,15 +215,4 @@ function checkRetry(retry: unknown): number {
 
 function fieldTypeError(field: string, expected: string, value: unknown): TypeError {
   return new TypeError(`The event field "${field}" must be ${expected}; got ${describe(value)}.`)
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
-  if (typeof value === 'bigint') return `bigint ${value}n`
-  if (typeof value === 'function') return 'a function'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'an object' : typeof value
 }

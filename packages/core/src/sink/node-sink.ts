@@ -1,18 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import { deferred, type Deferred } from '../util/deferred.js'
-import { describe } from '../event/format.js'
+import { describe } from '../util/describe.js'
 import { decodeHeaderText } from '../util/header-text.js'
 import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
+import type { NodeRequest, NodeResponse } from './node-types.js'
 import { prepareStreamSocket } from './stream-socket.js'
-
-/** A Node request: `node:http`, or `node:http2`'s compatibility API. */
-export type NodeRequest = IncomingMessage | Http2ServerRequest
-
-/** A Node response: `node:http`, or `node:http2`'s compatibility API. */
-export type NodeResponse = ServerResponse | Http2ServerResponse
 
 /** The part of both response classes a sink uses, plus compression middleware's `flush`. */
 interface Response {

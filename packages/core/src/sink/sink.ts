@@ -1,4 +1,4 @@
-import { describe } from '../event/format.js'
+import { describe } from '../util/describe.js'
 
 /**
  * Receives what happens to a sink's connection. An {@link SseStream} implements it.

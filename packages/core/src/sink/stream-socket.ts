@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { NodeRequest } from './node-sink.js'
+import type { NodeRequest } from './node-types.js'
 
 /**
  * Milliseconds a stream's connection may go without a packet from the client before the

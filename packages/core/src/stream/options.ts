@@ -1,4 +1,5 @@
-import { describe, formatEventOption, type SseEvent } from '../event/format.js'
+import { describe } from '../util/describe.js'
+import { formatEventOption, type SseEvent } from '../event/format.js'
 import { checkStreamHeaders } from '../util/headers.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
 import { MAX_TIMER_MS } from '../util/timers.js'

@@ -1,4 +1,5 @@
-import { describe, formatEventOption, type SseEvent } from '../event/format.js'
+import { describe } from '../util/describe.js'
+import { formatEventOption, type SseEvent } from '../event/format.js'
 import { MAX_TIMER_MS } from '../util/timers.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */

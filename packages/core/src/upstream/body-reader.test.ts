@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { socketCloseDelay, upstreamPerTest } from '../../../../test/helpers/upstream.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
-import type { SseFetch, UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
+import type { SseFetch } from './options.js'
 import { sseRequest } from './request.js'
 
 const serve = upstreamPerTest()

@@ -1,17 +1,39 @@
-import { describe } from '../event/format.js'
+import { describe } from '../util/describe.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
-import { EventParser } from './event-parser.js'
-import type { UpstreamEvent } from './options.js'
-import type { UpstreamCall } from './call.js'
+import { EventParser, type StreamPosition } from './event-parser.js'
+import type { Log } from './log.js'
+import type { ResolvedRequest } from './resolve-request.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 import { unref } from '../util/timers.js'
+
+/** What a body reader needs of the call it reads for. */
+export interface BodyOwner extends StreamPosition {
+  readonly request: ResolvedRequest
+  readonly log: Log | undefined
+  /** Where parsed events go; the call's consumer takes them after each read. */
+  readonly queue: UpstreamEvent[]
+  /** Aborts the connection being read, when a clock runs out or an event is too large. */
+  abortConnection(reason: unknown): void
+}
+
+/** How a connection ended, as a read reports it. */
+export interface BodyEnd {
+  /** What failed the read, or the oversized event; `undefined` when the body ended. */
+  readonly error: unknown
+  /** The idle or event timeout that cut the connection, if one did. */
+  readonly timedOut: SseTimeoutError | undefined
+  /** The response's `Content-Type`, for error reports. */
+  readonly contentType: string | null
+}
 
 /**
  * The body of one upstream response, read chunk by chunk into the call's queue: bytes are
  * decoded as UTF-8 by a streaming decoder (a character split across chunks stays whole, a
  * leading BOM is dropped, invalid bytes become U+FFFD as the spec says), parsed into events
  * by eventsource-parser,
- * and passed through the call's `transform`. However the connection ends, the call decides
- * what follows: a reconnection, the end, or an error.
+ * and passed through the call's `transform`. A read returns what it read: `true` for events
+ * (or nothing yet), or how the connection ended; the call decides what follows, a
+ * reconnection, the end, or an error.
  *
  * Two clocks run only while a read waits for the upstream, so a slow consumer counts for
  * neither: `idleTimeout` from the start of each read, and `eventTimeout` summed over the reads
@@ -20,7 +42,7 @@ import { unref } from '../util/timers.js'
  * chunks that leave an event unfinished.
  */
 export class EventConnection {
-  readonly #call: UpstreamCall
+  readonly #call: BodyOwner
   readonly #queue: UpstreamEvent[]
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   readonly #contentType: string | null
@@ -53,7 +75,7 @@ export class EventConnection {
    * @param contentType - The response's `Content-Type`, for error reports.
    */
   constructor(
-    call: UpstreamCall,
+    call: BodyOwner,
     body: ReadableStream<Uint8Array> | null,
     contentType: string | null
   ) {
@@ -83,11 +105,10 @@ export class EventConnection {
   /**
    * Reads the next chunk of the body and parses it into the call's queue.
    *
-   * @returns `false` once the call is over; after the connection ended, what the call's
-   * next connection returns.
-   * @throws What the call makes of the connection's end; an error thrown by `transform`.
+   * @returns `true` while the connection lasts (events may be queued); once it ended, how.
+   * @throws An error thrown by `transform`.
    */
-  async read(): Promise<boolean> {
+  async read(): Promise<true | BodyEnd> {
     if (this.#done) return this.#over(this.#failure)
     const reader = this.#reader
     if (reader === undefined) return this.#end()
@@ -143,30 +164,35 @@ export class EventConnection {
     }
   }
 
-  #end(): Promise<boolean> | true {
+  #end(): BodyEnd | true {
     const rest = this.#decoder.decode()
     if (rest !== '') this.#feed(rest)
     if (!this.#parser.end()) this.#tooLarge()
     this.#finish()
     const call = this.#call
     call.log?.('end', { events: this.#count, lastEventId: call.lastEventId, retry: call.retry })
-    // The events of the last chunk first; the next read hands the end to the call.
+    // The events of the last chunk first; the next read reports the end.
     return this.#queue.length > 0 || this.#over(this.#failure)
   }
 
   /**
-   * Hands the end of this connection to the call.
+   * Reports the end of this connection.
    *
    * @param error - What failed; `undefined` when the body ended, was cancelled or timed out.
    */
-  #over(error: unknown): Promise<boolean> {
-    let failure: unknown
-    if (error !== undefined || this.#timedOut !== undefined) {
-      failure = this.#call.failure(error, this.#timedOut, this.#contentType)
-      if (!this.#done) this.cancel(failure)
-    }
+  #over(error: unknown): BodyEnd {
+    return { error, timedOut: this.#timedOut, contentType: this.#contentType }
+  }
+
+  /**
+   * Closes the connection once its end was read: the body is cancelled with the failure the
+   * call made of it, when it was still open.
+   *
+   * @param failure - What the call reports; `undefined` when the connection simply ended.
+   */
+  close(failure: unknown): void {
+    if (failure !== undefined) this.cancel(failure)
     this.#finish()
-    return this.#call.recover(this, failure)
   }
 
   #finish(): void {

@@ -1,11 +1,10 @@
-import { EventConnection } from './body-reader.js'
+import { EventConnection, type BodyEnd, type BodyOwner } from './body-reader.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
-import type { StreamPosition } from './event-parser.js'
 import { requestLog, type Log } from './log.js'
 import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
 import { redactHeaders } from './redact.js'
 import { fetchFollowingRedirects } from './redirect.js'
-import type { UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import { unwatchSignal, watchSignal, type AbortWatcher } from '../util/signal-watch.js'
 import { unref } from '../util/timers.js'
@@ -35,7 +34,7 @@ let requestCount = 0
  * request's bounds. Consumers see one stream: {@link UpstreamCall.read} fills one
  * {@link UpstreamCall.queue}, whichever connection the events came from.
  */
-export class UpstreamCall implements StreamPosition, AbortWatcher {
+export class UpstreamCall implements BodyOwner, AbortWatcher {
   readonly request: ResolvedRequest
   readonly log: Log | undefined
   /**
@@ -111,7 +110,8 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
    * Opens the first connection; with `reconnect`, failures to connect are retried like drops.
    *
    * @returns `false` when a retry was answered 204: the upstream has nothing to send.
-   * @throws See {@link UpstreamCall.recover}.
+   * @throws The stop's reason when stopped; the failure when it is final or the reconnection
+   * bounds ran out.
    */
   open(): Promise<boolean> {
     this.#lostAt = performance.now()
@@ -125,9 +125,18 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
    * @returns `false` once the upstream has ended for good.
    * @throws The `signal`'s reason, or an upstream error that ended the call.
    */
-  read(): Promise<boolean> {
-    // Straight to the connection: reconnection costs nothing per chunk until one drops.
-    return (this.#connection as EventConnection).read()
+  async read(): Promise<boolean> {
+    const connection = this.#connection as EventConnection
+    const read = await connection.read()
+    return read === true || this.#ended(connection, read)
+  }
+
+  /** Takes a connection's end: makes a failure of what ended it, closes it, and decides. */
+  #ended(connection: EventConnection, end: BodyEnd): Promise<boolean> {
+    const failed = end.error !== undefined || end.timedOut !== undefined
+    const failure = failed ? this.#failure(end.error, end.timedOut, end.contentType) : undefined
+    connection.close(failure)
+    return this.#recover(connection, failure)
   }
 
   /**
@@ -140,7 +149,7 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
    * @throws The stop's reason when stopped; the failure when it is final or the reconnection
    * bounds ran out.
    */
-  async recover(connection: EventConnection, failure: unknown): Promise<boolean> {
+  async #recover(connection: EventConnection, failure: unknown): Promise<boolean> {
     if (this.#stop !== undefined) throw this.#stop.reason
     const reconnect = this.request.reconnect
     if (failure === undefined && reconnect?.resumeAfterEnd !== true) return false
@@ -281,7 +290,7 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
       try {
         response = await this.#fetch(abort.signal)
       } catch (error) {
-        throw this.failure(error, timedOut, undefined)
+        throw this.#failure(error, timedOut, undefined)
       }
       const contentType = response.headers.get('content-type')
       log?.('response', {
@@ -313,7 +322,7 @@ export class UpstreamCall implements StreamPosition, AbortWatcher {
    * @param contentType - The response's `Content-Type`, once a response came.
    * @returns The error to throw.
    */
-  failure(
+  #failure(
     error: unknown,
     timedOut: SseTimeoutError | undefined,
     contentType: string | null | undefined

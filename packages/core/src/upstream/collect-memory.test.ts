@@ -5,11 +5,11 @@ import { listen, waitFor, type Listening } from '../../../../test/helpers/listen
 import { usedMemory } from '../../../../test/helpers/memory.js'
 import { startUpstream, type Upstream } from '../../../../test/helpers/upstream.js'
 import { createNodeSink } from '../sink/node-sink.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 import {
   DEFAULT_MAX_COLLECTED_BYTES,
   type SseRequestOptions,
   type SseRequestResult,
-  type UpstreamEvent,
 } from './options.js'
 import { sseRequest } from './request.js'
 import { sseEvents } from './iterate.js'

@@ -1,6 +1,6 @@
-import { utf8Length } from '../channel/message.js'
+import { utf8Length } from '../util/utf8.js'
 import type { ResolvedRequest } from './resolve-request.js'
-import type { UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 
 /**
  * The events a request collects into its result, within `maxEvents` and `maxCollectedBytes`.

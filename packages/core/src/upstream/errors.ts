@@ -1,4 +1,4 @@
-import type { UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 
 /**
  * What went wrong with the upstream:

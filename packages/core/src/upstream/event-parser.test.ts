@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { EventParser, type StreamPosition } from './event-parser.js'
-import type { UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 
 interface Parsed extends StreamPosition {
   events: UpstreamEvent[]

@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser'
-import type { UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 
 const LF = 10
 const CR = 13

@@ -2,7 +2,7 @@ import type { Collector } from './collect.js'
 import { collectEvents, runRequest, type Consume } from './request.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import { type SseRequestOptions, type SseRequestResult } from './options.js'
-import type { SseStream } from '../stream/stream.js'
+import type { SseStream } from '../stream/types.js'
 import type { UpstreamCall } from './call.js'
 
 /**

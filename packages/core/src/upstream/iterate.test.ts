@@ -9,7 +9,7 @@ import {
 } from '../../../../test/helpers/upstream.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { sseEvents } from './iterate.js'
-import type { UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 
 const serve = upstreamPerTest()
 

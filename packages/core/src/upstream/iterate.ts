@@ -1,5 +1,6 @@
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
-import { type SseRequestOptions, type UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
+import { type SseRequestOptions } from './options.js'
 import { UpstreamCall } from './call.js'
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })

@@ -1,15 +1,6 @@
+import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { SseLogger } from './log.js'
 import type { SseReconnectOptions } from './reconnect.js'
-
-/** One event received from an upstream event stream. */
-export interface UpstreamEvent {
-  /** The frame's `event` field; absent when it had none (a `message` event). */
-  event?: string
-  /** The frame's `data` lines joined with LF; empty for a frame with an empty `data` line. */
-  data: string
-  /** The frame's own `id` field; absent when it had none. */
-  id?: string
-}
 
 /** Request headers: a record, a `Headers` object, or `[name, value]` pairs. */
 export type SseRequestHeaders = NonNullable<RequestInit['headers']>

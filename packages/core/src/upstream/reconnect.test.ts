@@ -16,7 +16,8 @@ import {
   type SseGiveUpInfo,
   type SseRetryInfo,
 } from './reconnect.js'
-import type { SseOpenInfo, SseRequestOptions, UpstreamEvent } from './options.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
+import type { SseOpenInfo, SseRequestOptions } from './options.js'
 import { sseRequest } from './request.js'
 
 let upstream: Upstream | undefined

@@ -1,4 +1,4 @@
-import { describe } from '../event/format.js'
+import { describe } from '../util/describe.js'
 import type { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { MAX_TIMER_MS } from '../util/timers.js'
 

@@ -1,16 +1,8 @@
 import { SseUpstreamError } from './errors.js'
-import { describe } from '../event/format.js'
 import type { Log } from './log.js'
 import { isCredentialHeader, redactUrl } from './redact.js'
 import type { SseRedirectMode, SseRequestBody } from './options.js'
 import type { ResolvedRequest } from './resolve-request.js'
-
-/** Which redirects a request follows, and what it sends to another origin. */
-export interface RedirectPolicy {
-  readonly mode: SseRedirectMode
-  /** Send credential headers to another origin too (`unsafeForwardCredentialsOnRedirect`). */
-  readonly forwardCredentials: boolean
-}
 
 /** The most redirects followed in a row, as in fetch. */
 export const MAX_REDIRECTS = 20
@@ -19,37 +11,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
 /** Headers that describe a body, removed with it when a redirect turns the request into a GET. */
 const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type']
-
-const MODES: readonly SseRedirectMode[] = ['same-origin', 'follow', 'error']
-
-/**
- * Validates the redirect options.
- *
- * @param redirect - The `redirect` option.
- * @param unsafe - The `unsafeForwardCredentialsOnRedirect` option.
- * @returns The policy.
- * @throws TypeError naming the invalid option.
- */
-export function resolveRedirect(redirect: unknown, unsafe: unknown): RedirectPolicy {
-  if (redirect !== undefined && !MODES.includes(redirect as SseRedirectMode)) {
-    throw new TypeError(
-      `The option "redirect" must be 'same-origin', 'follow' or 'error'; got ${describe(redirect)}.`
-    )
-  }
-  const mode = (redirect as SseRedirectMode | undefined) ?? 'same-origin'
-  if (unsafe === undefined || unsafe === false) return { mode, forwardCredentials: false }
-  if (unsafe !== true) {
-    throw new TypeError(
-      `The option "unsafeForwardCredentialsOnRedirect" must be a boolean; got ${describe(unsafe)}.`
-    )
-  }
-  if (mode !== 'follow') {
-    throw new TypeError(
-      `The option "unsafeForwardCredentialsOnRedirect" only applies with redirect: 'follow'; got redirect: '${mode}'.`
-    )
-  }
-  return { mode, forwardCredentials: true }
-}
 
 /** One request of a chain of redirects. */
 interface Hop {

@@ -1,9 +1,10 @@
-import { describe } from '../event/format.js'
+import { describe } from '../util/describe.js'
 import { checkHeaderText, checkHeaderValue, checkToken } from '../util/headers.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { decodeComponent, redactUrl } from './redact.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
-import { resolveRedirect, type RedirectPolicy } from './redirect.js'
+import { resolveRedirect, type RedirectPolicy } from './redirect-policy.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
 import {
   DEFAULT_EVENT_TIMEOUT_MS,
   DEFAULT_MAX_COLLECTED_BYTES,
@@ -14,7 +15,6 @@ import {
   type SseOpenInfo,
   type SseRequestBody,
   type SseRequestOptions,
-  type UpstreamEvent,
 } from './options.js'
 import { MAX_TIMER_MS } from '../util/timers.js'
 

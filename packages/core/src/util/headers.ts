@@ -1,4 +1,4 @@
-import { describe } from '../event/format.js'
+import { describe } from './describe.js'
 
 /** An HTTP token (RFC 9110 §5.6.2), the only legal shape of a header name or method. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
