@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 export const CORE_LAYERS = {
   util: [],
   event: ['util'],
-  sink: ['util', 'event'],
+  sink: ['util'],
   // A stream forwards an upstream call through `upstream/forward.ts`, which sees the stream only
   // through its public interface (`stream/types.ts`); the option types name what it accepts.
   stream: ['util', 'event', 'sink', 'upstream/forward.ts', 'upstream/options.ts'],

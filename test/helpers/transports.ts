@@ -5,11 +5,10 @@ import {
   createNodeSink,
   createSseStream,
   createWebSink,
-  type NodeRequest,
-  type NodeResponse,
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core'
+import type { NodeRequest, NodeResponse } from '@ssekit/core/adapter'
 import { listen, listenHttp2 } from './listen.js'
 import { readEvents, type EventReader } from './read-events.js'
 

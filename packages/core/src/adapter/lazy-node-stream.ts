@@ -1,4 +1,4 @@
-import { describe } from '../util/describe.js'
+import { describe } from '../util/index.js'
 import { createNodeSink } from '../sink/node-sink.js'
 import type { NodeRequest, NodeResponse } from '../sink/node-types.js'
 import type { ResolvedStreamOptions } from '../stream/options.js'

@@ -17,7 +17,7 @@ import {
   type ChannelOptions,
   type SubscribeOptions,
 } from './options.js'
-import { describe } from '../util/describe.js'
+import { describe } from '../util/index.js'
 import { formatEvent, type SseEvent } from '../event/format.js'
 import { createMemoryBackplane } from './memory-backplane.js'
 import { sendFrame, type InternalStream, type SseStream } from '../stream/stream.js'

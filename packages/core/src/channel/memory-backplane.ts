@@ -7,7 +7,7 @@ import type {
   HistoryLimits,
   ReplayResult,
 } from './backplane.js'
-import { utf8Length } from '../util/utf8.js'
+import { utf8Length } from '../util/index.js'
 
 class Entry implements BackplaneMessage {
   readonly seq: string

@@ -1,4 +1,4 @@
-import { utf8Length } from '../util/utf8.js'
+import { utf8Length } from '../util/index.js'
 import type { BackplaneRecord } from './backplane.js'
 import type { ChannelMessage, ResyncReason } from './options.js'
 import { formatEvent } from '../event/format.js'

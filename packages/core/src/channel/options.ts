@@ -1,5 +1,5 @@
 import type { Backplane, HistoryLimits } from './backplane.js'
-import { describe } from '../util/describe.js'
+import { describe } from '../util/index.js'
 
 /**
  * How much of a channel's past a reconnecting client can catch up on. A client whose

@@ -1,7 +1,13 @@
 import { isPromise, type ReplayResult } from './backplane.js'
 import { messageOf, resyncMessage, type Message } from './message.js'
 import type { ChannelFilter, ResyncReason } from './options.js'
-import { deferred, type Deferred } from '../util/deferred.js'
+import {
+  type AbortWatcher,
+  deferred,
+  type Deferred,
+  unwatchSignal,
+  watchSignal,
+} from '../util/index.js'
 import {
   dropClient,
   SENT,
@@ -10,7 +16,6 @@ import {
   type InternalStream,
   type SendResult,
 } from '../stream/stream.js'
-import { unwatchSignal, watchSignal, type AbortWatcher } from '../util/signal-watch.js'
 
 /** A stream's membership of a channel, as {@link Channel.subscribe} returns it. */
 export interface Subscription {

@@ -1,4 +1,4 @@
-import { describe } from '../util/describe.js'
+import { describe } from '../util/index.js'
 /**
  * One Server-Sent Event, as the application describes it.
  *

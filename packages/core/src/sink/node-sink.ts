@@ -1,7 +1,5 @@
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
-import { deferred, type Deferred } from '../util/deferred.js'
-import { describe } from '../util/describe.js'
-import { decodeHeaderText } from '../util/header-text.js'
+import { decodeHeaderText, deferred, type Deferred, describe } from '../util/index.js'
 import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'

@@ -1,4 +1,4 @@
-import { describe } from '../util/describe.js'
+import { describe } from '../util/index.js'
 
 /**
  * Receives what happens to a sink's connection. An {@link SseStream} implements it.

@@ -1,5 +1,4 @@
-import { describe } from '../util/describe.js'
-import { decodeHeaderText } from '../util/header-text.js'
+import { decodeHeaderText, describe } from '../util/index.js'
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'
 import { watchEnd, type EndableResponse } from './response-end.js'

@@ -1,4 +1,4 @@
-import { unref } from '../util/timers.js'
+import { unref } from '../util/index.js'
 
 /** The method a stream implements to be called on each heartbeat tick. */
 export const onHeartbeat: unique symbol = Symbol('ssekit.onHeartbeat')

@@ -1,8 +1,6 @@
-import { describe } from '../util/describe.js'
+import { checkStreamHeaders, describe, MAX_TIMER_MS } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
-import { checkStreamHeaders } from '../util/headers.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
-import { MAX_TIMER_MS } from '../util/timers.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which

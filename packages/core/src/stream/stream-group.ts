@@ -1,6 +1,5 @@
-import { describe } from '../util/describe.js'
+import { describe, MAX_TIMER_MS } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
-import { MAX_TIMER_MS } from '../util/timers.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */
 export const endForShutdown: unique symbol = Symbol('ssekit.endForShutdown')

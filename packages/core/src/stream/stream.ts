@@ -1,6 +1,5 @@
-import { deferred, type Deferred } from '../util/deferred.js'
+import { deferred, type Deferred, sseHeaders, unref } from '../util/index.js'
 import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
-import { sseHeaders } from '../util/headers.js'
 import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
 import {
   resolveStreamOptions,
@@ -18,7 +17,6 @@ import {
   type GroupMember,
 } from './stream-group.js'
 import type { SendResult, SseStream } from './types.js'
-import { unref } from '../util/timers.js'
 
 export type { SendResult, SseStream } from './types.js'
 

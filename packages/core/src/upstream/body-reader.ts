@@ -1,10 +1,9 @@
-import { describe } from '../util/describe.js'
+import { describe, unref } from '../util/index.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { EventParser, type StreamPosition } from './event-parser.js'
 import type { Log } from './log.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
-import { unref } from '../util/timers.js'
 
 /** What a body reader needs of the call it reads for. */
 export interface BodyOwner extends StreamPosition {

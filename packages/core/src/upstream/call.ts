@@ -6,8 +6,7 @@ import { redactHeaders } from './redact.js'
 import { fetchFollowingRedirects } from './redirect.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { ResolvedRequest } from './resolve-request.js'
-import { unwatchSignal, watchSignal, type AbortWatcher } from '../util/signal-watch.js'
-import { unref } from '../util/timers.js'
+import { type AbortWatcher, unref, unwatchSignal, watchSignal } from '../util/index.js'
 import { isEventStream, networkFailure, rejectedAnswer, retryReason, utf8Bytes } from './answer.js'
 
 /**

@@ -1,4 +1,4 @@
-import { utf8Length } from '../util/utf8.js'
+import { utf8Length } from '../util/index.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 

@@ -1,6 +1,5 @@
-import { describe } from '../util/describe.js'
+import { describe, MAX_TIMER_MS } from '../util/index.js'
 import type { SseTimeoutError, SseUpstreamError } from './errors.js'
-import { MAX_TIMER_MS } from '../util/timers.js'
 
 /**
  * Why a call reconnects:

@@ -1,4 +1,4 @@
-import { describe } from '../util/describe.js'
+import { describe } from '../util/index.js'
 import type { SseRedirectMode } from './options.js'
 
 /** Which redirects a request follows, and what it sends to another origin. */

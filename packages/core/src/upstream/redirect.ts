@@ -1,7 +1,7 @@
 import { SseUpstreamError } from './errors.js'
 import type { Log } from './log.js'
 import { isCredentialHeader, redactUrl } from './redact.js'
-import type { SseRedirectMode, SseRequestBody } from './options.js'
+import type { SseRequestBody } from './options.js'
 import type { ResolvedRequest } from './resolve-request.js'
 
 /** The most redirects followed in a row, as in fetch. */

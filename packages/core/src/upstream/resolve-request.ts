@@ -1,5 +1,10 @@
-import { describe } from '../util/describe.js'
-import { checkHeaderText, checkHeaderValue, checkToken } from '../util/headers.js'
+import {
+  checkHeaderText,
+  checkHeaderValue,
+  checkToken,
+  describe,
+  MAX_TIMER_MS,
+} from '../util/index.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { decodeComponent, redactUrl } from './redact.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
@@ -16,7 +21,6 @@ import {
   type SseRequestBody,
   type SseRequestOptions,
 } from './options.js'
-import { MAX_TIMER_MS } from '../util/timers.js'
 
 /** `JSON.stringify` as it behaves: `undefined` when the value's `toJSON` returns nothing. */
 const stringify: (value: unknown) => string | undefined = JSON.stringify
