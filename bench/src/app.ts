@@ -137,6 +137,6 @@ export async function produceSlowly(
  * @param req - A request.
  * @returns Whether the request's client is still connected.
  */
-export function connected(req: IncomingMessage): () => boolean {
+function connected(req: IncomingMessage): () => boolean {
   return () => !req.socket.destroyed
 }

@@ -77,7 +77,7 @@ export const http1: Transport = {
 }
 
 /** `node:http2` server (compatibility API), read by a `node:http2` client session. */
-export const http2c: Transport = {
+const http2c: Transport = {
   name: 'http2',
   async serve(handler, options) {
     const server = await listenHttp2(nodeHandler(handler, options))
@@ -113,7 +113,7 @@ export const http2c: Transport = {
 }
 
 /** The web sink, read through `Response.body` in the same process, as a runtime would. */
-export const web: Transport = {
+const web: Transport = {
   name: 'web',
   serve(handler, options) {
     return Promise.resolve({

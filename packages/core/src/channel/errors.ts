@@ -1,5 +1,5 @@
 /** Milliseconds between two reports of the same kind of backplane failure. */
-export const REPORT_INTERVAL_MS = 1000
+const REPORT_INTERVAL_MS = 1000
 
 interface LastReport {
   readonly at: number

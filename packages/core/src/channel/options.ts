@@ -112,14 +112,14 @@ export interface BroadcastOptions {
 }
 
 /** Default bounds of a channel's history. */
-export const DEFAULT_HISTORY: Readonly<Required<HistoryOptions>> = Object.freeze({
+const DEFAULT_HISTORY: Readonly<Required<HistoryOptions>> = Object.freeze({
   maxEvents: 1000,
   maxBytes: 1024 * 1024,
   maxAge: 5 * 60 * 1000,
 })
 
 /** Default event type of the resync event. */
-export const DEFAULT_RESYNC_EVENT = 'resync'
+const DEFAULT_RESYNC_EVENT = 'resync'
 
 /** {@link ChannelOptions} with every default applied, except the backplane. */
 export interface ResolvedChannelOptions {

@@ -7,7 +7,7 @@ import type { NodeRequest } from './node-types.js'
  * that vanished from a quiet connection is noticed after about 40 s. The same as the default
  * `sendTimeout`: the time after which a client that takes no bytes counts as gone.
  */
-export const KEEPALIVE_DELAY_MS = 30_000
+const KEEPALIVE_DELAY_MS = 30_000
 
 /**
  * Prepares the socket of an HTTP/1 stream: Nagle's algorithm off, so each event leaves at

@@ -80,17 +80,17 @@ export interface ResolvedStreamOptions {
 }
 
 /** Default milliseconds between heartbeat comments. */
-export const DEFAULT_HEARTBEAT_MS = 15_000
+const DEFAULT_HEARTBEAT_MS = 15_000
 
 /**
  * Default bound on unsent bytes per stream: well above any burst an awaited producer leaves
  * (it waits at the socket's 16 KiB high-water mark) and small enough that a thousand stuck
  * clients hold at most 256 MiB.
  */
-export const DEFAULT_MAX_BUFFERED_BYTES: number = 256 * 1024
+const DEFAULT_MAX_BUFFERED_BYTES: number = 256 * 1024
 
 /** Default milliseconds a send may wait for a stuck client. */
-export const DEFAULT_SEND_TIMEOUT_MS = 30_000
+const DEFAULT_SEND_TIMEOUT_MS = 30_000
 
 /** Options objects this module produced, so resolving them again costs nothing. */
 const resolved = new WeakSet<object>()

@@ -5,8 +5,8 @@ import { formatEventOption, type SseEvent } from '../event/format.js'
 export const endForShutdown: unique symbol = Symbol('ssekit.endForShutdown')
 /** Core-internal: drops a member's connection outright, once the grace period is over. */
 export const dropConnection: unique symbol = Symbol('ssekit.dropConnection')
-export const addMember: unique symbol = Symbol('ssekit.addMember')
-export const removeMember: unique symbol = Symbol('ssekit.removeMember')
+const addMember: unique symbol = Symbol('ssekit.addMember')
+const removeMember: unique symbol = Symbol('ssekit.removeMember')
 
 /** What a group needs from an open stream. */
 export interface GroupMember {

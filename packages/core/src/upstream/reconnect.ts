@@ -98,16 +98,16 @@ export interface SseReconnectOptions {
 }
 
 /** Default bound on reconnection attempts in a row. */
-export const DEFAULT_RECONNECT_ATTEMPTS = 10
+const DEFAULT_RECONNECT_ATTEMPTS = 10
 
 /** Default milliseconds a call keeps reconnecting after losing its connection. */
-export const DEFAULT_RECONNECT_ELAPSED_MS = 120_000
+const DEFAULT_RECONNECT_ELAPSED_MS = 120_000
 
 /** Default milliseconds before the first reconnection when the upstream sent no `retry`. */
-export const DEFAULT_RECONNECT_DELAY_MS = 1000
+const DEFAULT_RECONNECT_DELAY_MS = 1000
 
 /** Default cap on the wait before a reconnection, the upstream's `retry` included. */
-export const DEFAULT_MAX_RECONNECT_DELAY_MS = 30_000
+const DEFAULT_MAX_RECONNECT_DELAY_MS = 30_000
 
 /** Validated reconnection settings of a request that may be repeated. */
 export interface ResolvedReconnect {

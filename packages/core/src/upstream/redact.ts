@@ -4,7 +4,7 @@
  */
 
 /** What a redacted value is replaced with. */
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 /** Header names that always carry credentials. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie'])

@@ -5,7 +5,7 @@ import type { SseRequestBody } from './options.js'
 import type { ResolvedRequest } from './resolve-request.js'
 
 /** The most redirects followed in a row, as in fetch. */
-export const MAX_REDIRECTS = 20
+const MAX_REDIRECTS = 20
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
