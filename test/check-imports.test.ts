@@ -21,7 +21,7 @@ async function check(files: Record<string, string>): Promise<string[]> {
     await mkdir(dirname(join(root, path)), { recursive: true })
     await writeFile(join(root, path), text)
   }
-  return checkImports(root, { core: CORE_LAYERS }) as string[]
+  return checkImports(root, { core: CORE_LAYERS })
 }
 
 describe('check-imports', () => {
