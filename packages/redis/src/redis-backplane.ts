@@ -1,4 +1,4 @@
-import { createClient, type RedisClientOptions } from '@redis/client'
+import { createClient } from '@redis/client'
 import type {
   Backplane,
   BackplaneListener,
@@ -8,40 +8,11 @@ import type {
   ReplayResult,
 } from '@ssekit/core'
 import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
+import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
 import { luaScript, runScript } from './script.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
-
-/** Options of {@link createRedisBackplane}. */
-export interface RedisBackplaneOptions {
-  /** The Redis server, e.g. `redis://localhost:6379`; overrides `redis.url`. */
-  url?: string
-  /**
-   * Options for node-redis's `createClient` (socket, TLS, credentials, database,
-   * `socket.reconnectStrategy`…), used for both of the backplane's connections.
-   */
-  redis?: RedisClientOptions
-  /**
-   * Prefix of the Redis keys (one stream per channel) and pub/sub channels the backplane uses.
-   * @defaultValue 'ssekit:'
-   */
-  prefix?: string
-  /**
-   * Milliseconds a broadcast (or a replay read) may wait for Redis, mostly while Redis is
-   * unreachable: broadcasts made during an outage are sent when the connection comes back, in
-   * order, unless this passes first; then the broadcast resolves `{ published: false }` and
-   * is never sent.
-   * @defaultValue 10000
-   */
-  publishTimeout?: number
-  /**
-   * Receives connection errors, once per outage rather than once per reconnection attempt
-   * (and nothing else until a connection is up again), each with a message.
-   * @defaultValue console.error
-   */
-  onError?: (error: unknown) => void
-}
 
 /** A backplane that shares channels between instances through Redis. */
 export interface RedisBackplane extends Backplane {
@@ -310,48 +281,6 @@ function withMessage(error: unknown, what: string): unknown {
   return new Error(typeof detail === 'string' ? `${what}: ${detail}` : `${what}.`, {
     cause: error,
   })
-}
-
-/** Node's largest timer delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-function checkOptions(options: unknown): RedisBackplaneOptions {
-  if (options === undefined) return {}
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`Redis backplane options must be an object; got ${typeName(options)}.`)
-  }
-  const { url, redis, prefix, publishTimeout, onError } = options as RedisBackplaneOptions
-  if (url !== undefined && typeof url !== 'string') {
-    throw new TypeError(`The option "url" must be a string; got ${typeName(url)}.`)
-  }
-  if (redis !== undefined && (typeof redis !== 'object' || (redis as unknown) === null)) {
-    throw new TypeError(`The option "redis" must be an object; got ${typeName(redis)}.`)
-  }
-  if (prefix !== undefined && typeof prefix !== 'string') {
-    throw new TypeError(`The option "prefix" must be a string; got ${typeName(prefix)}.`)
-  }
-  if (
-    publishTimeout !== undefined &&
-    (typeof publishTimeout !== 'number' ||
-      !Number.isSafeInteger(publishTimeout) ||
-      publishTimeout < 1 ||
-      publishTimeout > MAX_TIMER_MS)
-  ) {
-    throw new TypeError(
-      `The option "publishTimeout" must be a positive integer of milliseconds up to ${MAX_TIMER_MS}; got ${typeName(publishTimeout)}.`
-    )
-  }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(`The option "onError" must be a function; got ${typeName(onError)}.`)
-  }
-  return options
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`
-  return Array.isArray(value) ? 'an array' : typeof value
 }
 
 /**

@@ -154,6 +154,11 @@ const rows: { call: string; run: (fixture: Fixture) => unknown; message: RegExp 
     run: ({ channel }) => channel.broadcast({ data: 1n }),
     message: /field "data" cannot be JSON-encoded/,
   },
+  {
+    call: 'broadcast({ data: new Set() })',
+    run: ({ channel }) => channel.broadcast({ data: new Set([1]) }),
+    message: /field "data" is of type Set, .*\[\.\.\.set\]/,
+  },
   ...metaRows(),
   {
     call: "broadcast(event, 'room-1')",

@@ -138,6 +138,16 @@ const streamCalls: {
     message: /field "data" cannot be JSON-encoded/,
   },
   {
+    call: 'send({ data: new Map() })',
+    run: (s) => s.send({ data: new Map([['a', 1]]) }),
+    message: /field "data" is of type Map, .*Object\.fromEntries/,
+  },
+  {
+    call: 'send({ data: new Uint8Array() })',
+    run: (s) => s.send({ data: new Uint8Array([1]) }),
+    message: /field "data" is of type Uint8Array/,
+  },
+  {
     call: 'send({ data: () => 1 })',
     run: (s) => s.send({ data: () => 1 }),
     message: /field "data" cannot be JSON-encoded/,

@@ -8,8 +8,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/
 
 /** Characters beyond Latin-1, which a header value, one byte per character, cannot carry. */
-// eslint-disable-next-line no-control-regex -- the range starts at NUL to cover all of Latin-1.
-const WIDE_CHAR = /[^\x00-\xff]/
+const WIDE_CHAR = /[\u0100-\uffff]/
 
 /**
  * Builds the response headers of an event stream.
