@@ -1,9 +1,9 @@
 /**
- * Calls to an upstream event stream: request options and their validation, one attempt
- * (`call.ts`, which owns the retry loop and every retry decision), the body reader (which
- * returns what it read), parsing, redirects, collecting (`sseRequest`), iterating
- * (`sseEvents`), forwarding into a stream (`SseStream.request`), and the debug log with its
- * redaction of credentials.
+ * Calls to an upstream event stream: request options and their validation, the call
+ * (`call.ts`: its connections, the retry loop and every retry decision), the body reader
+ * (`body-reader.ts`, which returns what it read), parsing, redirects, collecting (`sseRequest`),
+ * iterating (`sseEvents`), forwarding into a stream (`SseStream.request`), and the debug log
+ * with its redaction of credentials.
  *
  * May import: `util`, `event`, and a stream's public interface (`stream/types.ts`).
  */
