@@ -132,11 +132,3 @@ export async function produceSlowly(
     await new Promise((resolve) => setTimeout(resolve, SLOW_TICK_MS))
   }
 }
-
-/**
- * @param req - A request.
- * @returns Whether the request's client is still connected.
- */
-export function connected(req: IncomingMessage): () => boolean {
-  return () => !req.socket.destroyed
-}

@@ -1,4 +1,4 @@
-import type { SinkListener, SseSink } from '@ssekit/core'
+import type { SinkListener, SseSink } from '@ssekit/core/adapter'
 
 /** A sink that records, in order, every call that would reach the client. */
 export interface RecordingSink extends SseSink {

@@ -6,10 +6,10 @@ import {
   type Subscription,
 } from '@ssekit/core'
 import { afterEach } from 'vitest'
+import type { RedisBackplaneOptions } from '../../packages/redis/src/check-options.js'
 import {
   createRedisBackplane,
   type RedisBackplane,
-  type RedisBackplaneOptions,
 } from '../../packages/redis/src/redis-backplane.js'
 import { waitFor } from './listen.js'
 import type { RedisServer } from './redis-server.js'

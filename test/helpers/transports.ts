@@ -5,11 +5,10 @@ import {
   createNodeSink,
   createSseStream,
   createWebSink,
-  type NodeRequest,
-  type NodeResponse,
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core'
+import type { NodeRequest, NodeResponse } from '@ssekit/core/adapter'
 import { listen, listenHttp2 } from './listen.js'
 import { readEvents, type EventReader } from './read-events.js'
 
@@ -78,7 +77,7 @@ export const http1: Transport = {
 }
 
 /** `node:http2` server (compatibility API), read by a `node:http2` client session. */
-export const http2c: Transport = {
+const http2c: Transport = {
   name: 'http2',
   async serve(handler, options) {
     const server = await listenHttp2(nodeHandler(handler, options))
@@ -114,7 +113,7 @@ export const http2c: Transport = {
 }
 
 /** The web sink, read through `Response.body` in the same process, as a runtime would. */
-export const web: Transport = {
+const web: Transport = {
   name: 'web',
   serve(handler, options) {
     return Promise.resolve({

@@ -74,7 +74,7 @@ export interface Upstream {
 const SSE_HEAD: http.OutgoingHttpHeaders = { 'content-type': 'text/event-stream' }
 
 /** Serializes a frame without validation: tests may want odd bytes on the wire. */
-export function frameText({ event, id, data, retry }: UpstreamFrame): string {
+function frameText({ event, id, data, retry }: UpstreamFrame): string {
   let text = ''
   if (event !== undefined) text += `event: ${event}\n`
   if (id !== undefined) text += `id: ${id}\n`

@@ -71,7 +71,7 @@ afterAll(async () => {
 async function start(
   file: string,
   adapter: string
-): Promise<{ url: string; oneCore: boolean; stop: () => Promise<void> }> {
+): Promise<{ url: string; oneCore: boolean; adapterEntry: boolean; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [file, adapter], {
     cwd: consumer,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -89,7 +89,10 @@ async function start(
         throw new Error(`${file} ${adapter} exited before listening`)
       }),
     ])) as [string]
-    return { ...(JSON.parse(line) as { url: string; oneCore: boolean }), stop }
+    return {
+      ...(JSON.parse(line) as { url: string; oneCore: boolean; adapterEntry: boolean }),
+      stop,
+    }
   } catch (error) {
     await stop()
     throw error
@@ -104,6 +107,7 @@ describe.each([
     const app = await start(file, adapter)
     try {
       expect(app.oneCore).toBe(true)
+      expect(app.adapterEntry).toBe(true)
       const response = await fetch(app.url, { signal: AbortSignal.timeout(10_000) })
       expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
       const reader = readEvents(response.body!)

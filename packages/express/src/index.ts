@@ -3,3 +3,5 @@ import './augment.js'
 export { sse } from './middleware.js'
 // Everything a route needs from core, so an app installs this package alone.
 export * from '@ssekit/core'
+// The type of what `sse()` adds to the middleware: `closeAll` for graceful shutdown.
+export type { SseShutdown } from '@ssekit/core/adapter'

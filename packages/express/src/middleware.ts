@@ -1,10 +1,10 @@
+import type { SseStreamOptions } from '@ssekit/core'
 import {
   lazyNodeStreams,
   resolveMiddlewareOptions,
   withShutdown,
   type SseShutdown,
-  type SseStreamOptions,
-} from '@ssekit/core'
+} from '@ssekit/core/adapter'
 import type { RequestHandler, Response } from 'express'
 
 const streams = lazyNodeStreams<Response>({

@@ -1,15 +1,12 @@
+import { createSseStream, createWebSink, type SseStream, type SseStreamOptions } from '@ssekit/core'
 import {
-  createSseStream,
-  createWebSink,
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
   type NodeResponse,
   type ResolvedStreamOptions,
   type SseShutdown,
-  type SseStream,
-  type SseStreamOptions,
-} from '@ssekit/core'
+} from '@ssekit/core/adapter'
 import type { Context, MiddlewareHandler } from 'hono'
 
 /** Options of Hono's {@link sse} middleware. */

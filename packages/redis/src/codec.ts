@@ -40,7 +40,7 @@ export function encodeHeader(record: BackplaneRecord): string {
  * @param body - The frame body.
  * @returns The record.
  */
-export function decodeRecord(header: string, body: string): BackplaneRecord {
+function decodeRecord(header: string, body: string): BackplaneRecord {
   const { a, i, e, m } = JSON.parse(header) as Header
   return { body, autoId: a === 1, id: i, event: e, meta: m }
 }

@@ -2,5 +2,5 @@ export {
   createRedisBackplane,
   DEFAULT_PUBLISH_TIMEOUT_MS,
   type RedisBackplane,
-  type RedisBackplaneOptions,
 } from './redis-backplane.js'
+export type { RedisBackplaneOptions } from './check-options.js'

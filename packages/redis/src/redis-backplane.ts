@@ -1,4 +1,4 @@
-import { createClient, type RedisClientOptions } from '@redis/client'
+import { createClient } from '@redis/client'
 import type {
   Backplane,
   BackplaneListener,
@@ -8,41 +8,11 @@ import type {
   ReplayResult,
 } from '@ssekit/core'
 import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
-import { checkOptions } from './check-options.js'
+import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
 import { luaScript, runScript } from './script.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
-
-/** Options of {@link createRedisBackplane}. */
-export interface RedisBackplaneOptions {
-  /** The Redis server, e.g. `redis://localhost:6379`; overrides `redis.url`. */
-  url?: string
-  /**
-   * Options for node-redis's `createClient` (socket, TLS, credentials, database,
-   * `socket.reconnectStrategy`…), used for both of the backplane's connections.
-   */
-  redis?: RedisClientOptions
-  /**
-   * Prefix of the Redis keys (one stream per channel) and pub/sub channels the backplane uses.
-   * @defaultValue 'ssekit:'
-   */
-  prefix?: string
-  /**
-   * Milliseconds a broadcast (or a replay read) may wait for Redis, mostly while Redis is
-   * unreachable: broadcasts made during an outage are sent when the connection comes back, in
-   * order, unless this passes first; then the broadcast resolves `{ published: false }` and
-   * is never sent.
-   * @defaultValue 10000
-   */
-  publishTimeout?: number
-  /**
-   * Receives connection errors, once per outage rather than once per reconnection attempt
-   * (and nothing else until a connection is up again), each with a message.
-   * @defaultValue console.error
-   */
-  onError?: (error: unknown) => void
-}
 
 /** A backplane that shares channels between instances through Redis. */
 export interface RedisBackplane extends Backplane {

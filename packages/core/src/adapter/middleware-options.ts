@@ -1,0 +1,71 @@
+import {
+  resolveStreamOptions,
+  type ResolvedStreamOptions,
+  type SseStreamOptions,
+} from '../stream/options.js'
+import {
+  createStreamGroup,
+  type CloseAllOptions,
+  type SseStreamGroup,
+} from '../stream/stream-group.js'
+
+/** Stream options as a middleware factory holds them: resolved, with a group for shutdown. */
+export interface MiddlewareStreamOptions extends ResolvedStreamOptions {
+  readonly group: SseStreamGroup
+}
+
+/**
+ * What an adapter's `sse()` middleware offers besides handling requests: ending every stream
+ * it started, for a graceful shutdown.
+ */
+export interface SseShutdown {
+  /**
+   * Ends every open stream this middleware started, and those that start afterwards. See
+   * {@link SseStreamGroup.closeAll}.
+   *
+   * @param options - The final event and the grace period.
+   * @returns A promise that resolves when every stream's connection is closed.
+   *
+   * @example
+   * ```ts
+   * const events = sse()
+   * app.use(events)
+   * process.on('SIGTERM', async () => {
+   *   await events.closeAll({ event: { event: 'shutdown' } })
+   *   server.close()
+   * })
+   * ```
+   */
+  readonly closeAll: (options?: CloseAllOptions) => Promise<void>
+}
+
+/**
+ * Resolves a middleware factory's options once, giving its streams their own group unless
+ * the options name one.
+ *
+ * @param options - The factory's options.
+ * @returns The resolved options, with a group.
+ * @throws TypeError naming the first invalid option.
+ */
+export function resolveMiddlewareOptions(options?: SseStreamOptions): MiddlewareStreamOptions {
+  const resolved = resolveStreamOptions(options)
+  if (resolved.group !== undefined) return resolved as MiddlewareStreamOptions
+  return resolveStreamOptions({ group: createStreamGroup() }, resolved) as MiddlewareStreamOptions
+}
+
+/**
+ * Gives a middleware function the {@link SseShutdown.closeAll} of its streams' group.
+ *
+ * @param middleware - The framework middleware.
+ * @param options - The options it resolved with {@link resolveMiddlewareOptions}.
+ * @returns The same function, with `closeAll`.
+ */
+export function withShutdown<Middleware extends object>(
+  middleware: Middleware,
+  options: MiddlewareStreamOptions
+): Middleware & SseShutdown {
+  const { group } = options
+  return Object.assign(middleware, {
+    closeAll: (closeOptions?: CloseAllOptions) => group.closeAll(closeOptions),
+  })
+}

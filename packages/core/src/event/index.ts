@@ -1,0 +1,8 @@
+/**
+ * The SSE frame: `SseEvent` and `formatEvent` for what a server sends, `UpstreamEvent` for what
+ * an upstream event stream sends back.
+ *
+ * May import: `util`.
+ */
+export { formatEvent, type SseEvent } from './format.js'
+export type { UpstreamEvent } from './upstream-event.js'

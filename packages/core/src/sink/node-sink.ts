@@ -1,0 +1,214 @@
+import { flushAfterTurn, type TurnWriter } from './after-turn.js'
+import { decodeHeaderText, deferred, type Deferred, describe } from '../util/index.js'
+import { watchEnd } from './response-end.js'
+import type { SinkListener, SseSink } from './sink.js'
+import type { NodeRequest, NodeResponse } from './node-types.js'
+import { prepareStreamSocket } from './stream-socket.js'
+
+/** The part of both response classes a sink uses, plus compression middleware's `flush`. */
+interface Response {
+  readonly headersSent: boolean
+  readonly writableEnded: boolean
+  readonly writableLength: number
+  removeHeader(name: string): void
+  writeHead(status: number, headers: Record<string, string>): unknown
+  flushHeaders(): void
+  setTimeout(ms: number): unknown
+  write(chunk: string): boolean
+  end(...args: unknown[]): unknown
+  destroy(): unknown
+  flush?: () => void
+  on(event: 'close' | 'drain', listener: () => void): unknown
+  off(event: 'close' | 'drain', listener: () => void): unknown
+}
+
+/** Bytes a response may buffer before `write` reports backpressure: Node's default. */
+const HIGH_WATER_MARK = 16 * 1024
+
+class NodeSink implements SseSink, TurnWriter {
+  readonly keepAlive: boolean
+  readonly lastEventId: string | undefined
+  readonly #req: NodeRequest
+  readonly #res: Response
+  readonly #onOpen: (() => void) | undefined
+  #listener: SinkListener | undefined
+  #closed = false
+  #whenClosed: Deferred<void> | undefined
+  /**
+   * Frames written during this turn of the event loop after its first, sent in one write once
+   * the turn is over: each `res.write` costs about a microsecond of framing, whatever its size.
+   */
+  #pending = ''
+  /** Something was written during this turn; a flush is due once it is over. */
+  #scheduled = false
+  /** `write` reported backpressure; the listener waits for `onDrain`. */
+  #full = false
+
+  constructor(req: NodeRequest, res: NodeResponse, onOpen: (() => void) | undefined) {
+    this.#req = req
+    this.#res = res as unknown as Response
+    this.#onOpen = onOpen
+    this.keepAlive =
+      req.httpVersionMajor === 1 &&
+      req.httpVersionMinor >= 1 &&
+      !/\bclose\b/i.test(req.headers.connection ?? '')
+    const id = req.headers['last-event-id']
+    this.lastEventId =
+      id === undefined ? undefined : decodeHeaderText(Array.isArray(id) ? id.join(', ') : id)
+  }
+
+  get bufferedBytes(): number {
+    // Pending text counts in UTF-16 units: exact for ASCII, close enough for a bound.
+    return this.#res.writableLength + this.#pending.length
+  }
+
+  connect(listener: SinkListener): void {
+    this.#listener = listener
+    // Stays until the response closes, even after `end`: shutdown waits for that moment.
+    this.#res.on('close', this.#onClose)
+    this.#res.on('drain', this.#onDrain)
+  }
+
+  open(headers: Record<string, string>): void {
+    const res = this.#res
+    if (res.headersSent) {
+      throw new Error('Cannot start the event stream: the response headers were already sent.')
+    }
+    this.#onOpen?.()
+    res.removeHeader('Content-Length')
+    res.writeHead(200, headers)
+    res.flushHeaders()
+    // Node restores the keep-alive timeout itself once the response ends.
+    res.setTimeout(0)
+    prepareStreamSocket(this.#req)
+    // An app may end the response itself (Express's `res.end()` right after a few sends): the
+    // frames still waiting for the end of the turn go first, and the stream ends with it.
+    watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
+  }
+
+  write(text: string): boolean {
+    // The first frame of a turn leaves at once: a lone event waits for nothing.
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      flushAfterTurn(this)
+      return this.#send(text)
+    }
+    this.#pending += text
+    if (this.#pending.length < HIGH_WATER_MARK) return true
+    // A full batch leaves now: the socket, not the batch, tells the producer to wait.
+    const batch = this.#pending
+    this.#pending = ''
+    return this.#send(batch)
+  }
+
+  flush(): void {
+    this.#scheduled = false
+    const text = this.#pending
+    if (text === '') return
+    this.#pending = ''
+    if (!this.#closed && this.#send(text)) this.#onDrain()
+  }
+
+  end(abort: boolean): void {
+    this.#detach()
+    if (abort) {
+      this.#pending = ''
+      this.#res.destroy()
+    } else {
+      // The patched `end` sends what is pending first.
+      this.#res.end()
+    }
+  }
+
+  #send(text: string): boolean {
+    const res = this.#res
+    // Ended without going through `res.end` (the prototype's, called directly): writing now
+    // would emit an error nobody handles.
+    if (res.writableEnded) {
+      this.#onEnded()
+      return true
+    }
+    const ok = res.write(text)
+    // Compression middleware buffers until flushed; an event must leave now.
+    if (res.flush !== undefined) res.flush()
+    if (!ok) this.#full = true
+    return ok
+  }
+
+  /** There may be room again: tell a listener that waits for it, if there is. */
+  readonly #onDrain = (): void => {
+    if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
+    this.#full = false
+    this.#listener?.onDrain()
+  }
+
+  whenClosed(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    return (this.#whenClosed ??= deferred()).promise
+  }
+
+  /** Someone else ended the response: the stream is over, though bytes may still be leaving. */
+  readonly #onEnded = (): void => {
+    const listener = this.#listener
+    this.#pending = ''
+    this.#detach()
+    listener?.onClose()
+  }
+
+  readonly #onClose = (): void => {
+    const listener = this.#listener
+    this.#closed = true
+    this.#pending = ''
+    this.#res.off('close', this.#onClose)
+    this.#detach()
+    this.#whenClosed?.resolve()
+    listener?.onClose()
+  }
+
+  #detach(): void {
+    if (this.#listener === undefined) return
+    this.#listener = undefined
+    this.#res.off('drain', this.#onDrain)
+  }
+}
+
+/**
+ * Wraps a Node response so an event stream can write to it. Works with `node:http` and with
+ * `node:http2`'s compatibility API, behind compression middleware that provides `res.flush()`.
+ *
+ * While the stream is open, Nagle's algorithm is off (each event leaves at once), TCP keepalive
+ * is on (a client gone from a quiet connection is noticed) and the socket's idle timeout is
+ * suspended (heartbeats keep proxies awake instead).
+ *
+ * @param req - The request, read for `Last-Event-ID` and the HTTP version.
+ * @param res - The response to stream into.
+ * @param onOpen - Runs when the stream starts, just before the headers are written: a framework
+ * that answers requests itself (Koa) is told here to leave this response to the stream.
+ * @returns A sink for `createSseStream`.
+ * @throws TypeError when `req` or `res` is not a Node request or response.
+ */
+export function createNodeSink(req: NodeRequest, res: NodeResponse, onOpen?: () => void): SseSink {
+  // Swapped arguments, a framework's context or a web `Request` would otherwise fail later
+  // with a message about some property deep inside the sink.
+  const request = req as Partial<NodeRequest> | null
+  if (
+    typeof request !== 'object' ||
+    request === null ||
+    typeof request.headers !== 'object' ||
+    typeof request.httpVersionMajor !== 'number'
+  ) {
+    throw new TypeError(
+      `The parameter "req" must be a node:http or node:http2 request; got ${describe(req)}.`
+    )
+  }
+  const response = res as Partial<Response> | null
+  if (typeof response !== 'object' || response === null || typeof response.on !== 'function') {
+    throw new TypeError(
+      `The parameter "res" must be a node:http or node:http2 response; got ${describe(res)}.`
+    )
+  }
+  if (onOpen !== undefined && typeof onOpen !== 'function') {
+    throw new TypeError(`The parameter "onOpen" must be a function; got ${describe(onOpen)}.`)
+  }
+  return new NodeSink(req, res, onOpen)
+}

@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events'
+import type http from 'node:http'
+import { describe, expect, it } from 'vitest'
+import { createSseStream } from '../stream/stream.js'
+import { createWebSink } from './web-sink.js'
+
+const decoder = new TextDecoder()
+
+describe('createWebSink', () => {
+  it('sends the frames written during one turn of the event loop as one chunk', async () => {
+    const sink = createWebSink()
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    const sent = [
+      stream.send({ data: 'a' }),
+      stream.send({ data: 'b' }),
+      stream.send({ data: 'c' }),
+    ]
+    expect(await Promise.all(sent)).toEqual(sent.map(() => ({ clientDisconnected: false })))
+    const reader = sink.body.getReader()
+    const first = await reader.read()
+    expect(decoder.decode(first.value)).toBe('data: a\n\ndata: b\n\ndata: c\n\n')
+    stream.close()
+    expect((await reader.read()).done).toBe(true)
+  })
+
+  it('reports backpressure past the high-water mark and resumes as the reader takes chunks', async () => {
+    const sink = createWebSink()
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    const data = 'x'.repeat(1000)
+    const sends = Array.from({ length: 40 }, () => stream.send({ data }))
+    let settled = 0
+    for (const send of sends) void send.then(() => settled++)
+    await new Promise((resolve) => setImmediate(resolve))
+    // 16 KiB is about 16 frames: the later sends wait for the reader.
+    expect(settled).toBeLessThan(40)
+    const expected = `data: ${data}\n\n`.repeat(40)
+    const reader = sink.body.getReader()
+    let text = ''
+    while (text.length < expected.length) {
+      const { value } = await reader.read()
+      text += decoder.decode(value)
+    }
+    await Promise.all(sends)
+    expect(text).toBe(expected)
+    stream.close()
+  })
+
+  it('sends what was written before close() ahead of the end of the body', async () => {
+    const sink = createWebSink()
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    void stream.send({ event: 'last' })
+    stream.close()
+    const text = await new Response(sink.body).text()
+    expect(text).toBe('event: last\ndata: \n\n')
+  })
+
+  it('ends the stream when the reader cancels the body', async () => {
+    const sink = createWebSink()
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    // Past the high-water mark: this send waits for the reader.
+    const waiting = stream.send({ data: 'x'.repeat(20_000) })
+    await sink.body.cancel()
+    expect(stream.signal.aborted).toBe(true)
+    expect(await waiting).toEqual({ clientDisconnected: true })
+    expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
+  })
+
+  it('ends the stream and the body when the Node response behind it is ended by someone else', async () => {
+    const written: unknown[] = []
+    const response = Object.assign(new EventEmitter(), {
+      headersSent: true,
+      writableEnded: false,
+      writableLength: 0,
+      write: (chunk: unknown) => written.push(chunk) > 0,
+      end(): void {
+        this.writableEnded = true
+      },
+    })
+    const sink = createWebSink(undefined, {
+      nodeResponse: response as unknown as http.ServerResponse,
+    })
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    const reader = sink.body.getReader()
+    response.end()
+    expect(stream.signal.aborted).toBe(true)
+    expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
+    expect((await reader.read()).done).toBe(true)
+    expect(written).toEqual([])
+  })
+})

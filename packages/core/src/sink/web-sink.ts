@@ -1,0 +1,312 @@
+import { decodeHeaderText, describe } from '../util/index.js'
+import { flushAfterTurn, type TurnWriter } from './after-turn.js'
+import type { NodeRequest, NodeResponse } from './node-types.js'
+import { watchEnd, type EndableResponse } from './response-end.js'
+import type { SinkListener, SseSink } from './sink.js'
+import { prepareStreamSocket } from './stream-socket.js'
+
+/** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
+const HIGH_WATER_MARK = 16 * 1024
+
+/** Encoding holds no state between calls: one encoder serves every sink. */
+const encoder = new TextEncoder()
+
+/**
+ * A sink whose output is a web-standard `ReadableStream`, for runtimes that answer requests
+ * with a `Response` (Hono on any runtime, Deno, Bun, Workers). Serve it with
+ * `new Response(sink.body, { headers: sink.headers })` once the stream has started.
+ */
+export interface WebSink extends SseSink {
+  /** The response body: UTF-8 event-stream bytes, pulled by the runtime. */
+  readonly body: ReadableStream<Uint8Array>
+  /** The response headers, set when the stream starts (`init()`); `undefined` before. */
+  readonly headers: Record<string, string> | undefined
+}
+
+/** Options of {@link createWebSink}. */
+export interface WebSinkOptions {
+  /**
+   * The Node response a Node server will pipe `body` into (`c.env.outgoing` on
+   * `@hono/node-server`). Once that server has sent the head and is reading `body` itself, the
+   * sink writes events to this response directly: the same bytes, without the web stream's
+   * encoding and promise hops per chunk. When middleware wraps the body instead (a compressor,
+   * a transform), the server never reads `body` itself and the sink stays on the web path.
+   */
+  readonly nodeResponse?: NodeResponse
+}
+
+/** The part of a Node response the direct path uses. */
+interface DirectResponse extends EndableResponse {
+  /** The request, whose socket the stream prepares. */
+  readonly req?: NodeRequest
+  readonly headersSent: boolean
+  readonly writableEnded: boolean
+  readonly writableLength: number
+  write(chunk: string): boolean
+  on(event: 'drain', listener: () => void): unknown
+  off(event: 'drain', listener: () => void): unknown
+}
+
+class ReadableStreamSink implements WebSink, TurnWriter {
+  // The runtime serving the Response manages the connection and its headers.
+  readonly keepAlive = false
+  readonly lastEventId: string | undefined
+  readonly body: ReadableStream<Uint8Array>
+  headers: Record<string, string> | undefined
+  #controller!: ReadableStreamDefaultController<Uint8Array>
+  #listener: SinkListener | undefined
+  #ended = false
+  /**
+   * Text written during this turn of the event loop, sent as one chunk once it is over: each
+   * chunk costs the reader a promise and a write, whatever its size. Also holds the text
+   * written while the queue drains for the hand-over to the Node response.
+   */
+  #pending = ''
+  /** A flush is due once the turn is over. */
+  #scheduled = false
+  /** `write` reported backpressure; the listener waits for `onDrain`. */
+  #full = false
+  /** The Node response behind the body, until the sink writes to it directly. */
+  readonly #response: DirectResponse | undefined
+  /** The Node server reads the body through its own reader, to write it to `#response`. */
+  #piped = false
+  /**
+   * The server's read waits on an empty queue: it has written every chunk it took (it writes
+   * each chunk before reading the next).
+   */
+  #readWaiting = false
+  /** The Node response once written directly; the server's read waits until the body closes. */
+  #direct: DirectResponse | undefined
+
+  constructor(lastEventId: string | undefined, response: NodeResponse | undefined) {
+    this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
+    this.#response = response
+    this.body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller
+        },
+        // Called when the reader has taken enough that the queue is below the high-water mark.
+        pull: () => {
+          if (this.#direct === undefined) this.#onDrain()
+        },
+        // The reader gave up: on a server, the client went away.
+        cancel: () => {
+          const listener = this.#listener
+          this.#listener = undefined
+          this.#ended = true
+          listener?.onClose()
+        },
+      },
+      { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength }
+    )
+    if (response !== undefined) {
+      this.#watchReads(this.body)
+      // An app may end the Node response itself (`c.env.outgoing.end()`): the stream ends too.
+      watchEnd(response, { after: this.#onResponseEnded })
+    }
+  }
+
+  get bufferedBytes(): number {
+    // Pending text counts in UTF-16 units: exact for ASCII, close enough for a bound.
+    const pending = this.#pending.length
+    if (this.#direct !== undefined) return this.#direct.writableLength + pending
+    const desired = this.#controller.desiredSize
+    return (desired === null ? 0 : HIGH_WATER_MARK - desired) + pending
+  }
+
+  connect(listener: SinkListener): void {
+    this.#listener = listener
+  }
+
+  open(headers: Record<string, string>): void {
+    if (this.headers !== undefined) {
+      throw new Error('Cannot start the event stream: it has already started.')
+    }
+    this.headers = headers
+    const request = this.#response?.req
+    if (request !== undefined) prepareStreamSocket(request)
+  }
+
+  write(text: string): boolean {
+    // Nothing more can reach the client, and nothing is left to wait for.
+    if (this.#ended) return true
+    this.#pending += text
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      flushAfterTurn(this)
+    }
+    // A full batch leaves now: the reader, not the batch, tells the producer to wait.
+    if (this.#pending.length >= HIGH_WATER_MARK) this.#send()
+    if (this.bufferedBytes < HIGH_WATER_MARK) return true
+    this.#full = true
+    return false
+  }
+
+  flush(): void {
+    this.#scheduled = false
+    this.#send()
+  }
+
+  /** Sends the pending text: to the Node response, or as one chunk. */
+  #send(): void {
+    const text = this.#pending
+    if (text === '' || this.#ended) return
+    let direct = this.#direct
+    if (direct === undefined) {
+      const response = this.#response
+      if (!this.#handingOver(response)) {
+        this.#enqueuePending()
+        return
+      }
+      // The next read on an empty queue takes the text over, unless one waits already.
+      if (!this.#readWaiting) return
+      direct = this.#takeOver(response)
+    }
+    this.#pending = ''
+    // Ended without going through `end` (the prototype's, called directly): writing now would
+    // emit an error nobody handles.
+    if (direct.writableEnded) this.#onResponseEnded()
+    else if (direct.write(text)) this.#onDrain()
+  }
+
+  end(abort: boolean): void {
+    this.#listener = undefined
+    if (this.#ended) return
+    this.#ended = true
+    const direct = this.#direct
+    direct?.off('drain', this.#onDrain)
+    if (abort) {
+      this.#pending = ''
+      this.#controller.error(new Error('The event stream was aborted: the client stopped reading.'))
+      return
+    }
+    if (direct !== undefined && this.#pending !== '') direct.write(this.#pending)
+    else this.#enqueuePending()
+    this.#pending = ''
+    // Either way the server's waiting read settles, and it ends the response itself.
+    this.#controller.close()
+  }
+
+  /**
+   * Someone else ended the Node response: the stream is over. The body closes, so the server's
+   * waiting read settles; its own `end` of the ended response does nothing.
+   */
+  readonly #onResponseEnded = (): void => {
+    if (this.#ended) return
+    const listener = this.#listener
+    this.#listener = undefined
+    this.#ended = true
+    this.#pending = ''
+    this.#direct?.off('drain', this.#onDrain)
+    this.#controller.close()
+    listener?.onClose()
+  }
+
+  whenClosed(): Promise<void> {
+    // The runtime owns the connection; once the body is closed nothing more is written to it.
+    return Promise.resolve()
+  }
+
+  #enqueuePending(): void {
+    const text = this.#pending
+    if (text === '') return
+    this.#pending = ''
+    // A waiting read takes this chunk: until the server reads again, it may not be written yet.
+    this.#readWaiting = false
+    this.#controller.enqueue(encoder.encode(text))
+  }
+
+  /** The head is out and the Node server pipes the body itself: writes go to the response. */
+  #handingOver(response: DirectResponse | undefined): response is DirectResponse {
+    return this.#piped && response?.headersSent === true
+  }
+
+  /**
+   * Notes when the Node server reads `body` through a reader of its own, as it does when it
+   * pipes the body into the response, and when that reader waits on an empty queue. Piping
+   * through a transform (`pipeThrough`, as compressors do) takes a reader internally, without
+   * calling `getReader`: a wrapped body is never handed over.
+   */
+  #watchReads(body: ReadableStream<Uint8Array>): void {
+    // A default stream: `getReader` gives default readers, or throws for a BYOB one.
+    const getReader = body.getReader.bind(body) as (
+      options?: unknown
+    ) => ReadableStreamDefaultReader<Uint8Array>
+    body.getReader = ((options?: unknown) => {
+      const reader = getReader(options)
+      this.#piped = true
+      const read = reader.read.bind(reader)
+      reader.read = (): ReturnType<typeof read> => {
+        const empty = this.#controller.desiredSize === HIGH_WATER_MARK
+        const result = read()
+        if (empty) {
+          this.#readWaiting = true
+          // Text held for the hand-over goes now.
+          if (this.#pending !== '' && !this.#scheduled) this.flush()
+        }
+        return result
+      }
+      return reader
+    }) as typeof body.getReader
+  }
+
+  /**
+   * Switches to writing the Node response directly, once that cannot reorder bytes: the head
+   * is out and the server waits to read more, having written everything it read. Its read
+   * then waits until the body closes, when it ends the response as on the web path; it still
+   * cancels the body when the client leaves, which reports the disconnect.
+   *
+   * @param response - The Node response.
+   * @returns The response.
+   */
+  #takeOver(response: DirectResponse): DirectResponse {
+    this.#direct = response
+    response.on('drain', this.#onDrain)
+    return response
+  }
+
+  /** There may be room again: tell a listener that waits for it, if there is. */
+  readonly #onDrain = (): void => {
+    if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
+    this.#full = false
+    this.#listener?.onDrain()
+  }
+}
+
+/**
+ * Creates a sink that writes into a web-standard `ReadableStream` with pull-based
+ * backpressure; cancelling the body counts as the client disconnecting.
+ *
+ * @param lastEventId - The request's `Last-Event-ID` header, if any, as `Headers.get` gives it:
+ * one character per byte, as the Fetch standard has it. A value whose bytes are UTF-8 is
+ * decoded (browsers send the id as UTF-8); one that is not is kept as given.
+ * @param options - The Node response behind the body, where there is one.
+ * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
+ * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
+ *
+ * @example
+ * ```ts
+ * const sink = createWebSink(request.headers.get('last-event-id') ?? undefined)
+ * const stream = createSseStream(sink).init()
+ * return new Response(sink.body, { headers: sink.headers })
+ * ```
+ */
+export function createWebSink(lastEventId?: string, options?: WebSinkOptions): WebSink {
+  if (lastEventId !== undefined && typeof lastEventId !== 'string') {
+    throw new TypeError(
+      `The parameter "lastEventId" must be a string, or undefined when the request has none (Headers.get returns null: add ?? undefined); got ${describe(lastEventId)}.`
+    )
+  }
+  const response = options?.nodeResponse
+  const methods = response as Partial<DirectResponse> | undefined
+  if (
+    response !== undefined &&
+    (typeof methods?.write !== 'function' || typeof methods.end !== 'function')
+  ) {
+    throw new TypeError(
+      `The option "nodeResponse" must be a Node response (http.ServerResponse); got ${describe(response)}.`
+    )
+  }
+  return new ReadableStreamSink(lastEventId, response)
+}

@@ -1,0 +1,11 @@
+/**
+ * One client's event stream: `SseStream`, its options, the shared heartbeat, and stream groups
+ * for graceful shutdown.
+ *
+ * May import: `util`, `event`, `sink`; from `upstream`, only `forward.ts` (which sees a stream
+ * through its public interface, `types.ts`) and the option types `SseStream.request` accepts.
+ */
+export { createSseStream } from './stream.js'
+export type { SendResult, SseStream } from './types.js'
+export type { SlowClientPolicy, SseStreamOptions } from './options.js'
+export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'

@@ -1,0 +1,195 @@
+import { checkStreamHeaders, describe, MAX_TIMER_MS } from '../util/index.js'
+import { formatEventOption, type SseEvent } from '../event/format.js'
+import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
+
+/**
+ * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
+ * happens only when sends are not awaited or several producers share one stream.
+ *
+ * - `'disconnect'`: the client is too far behind; end the stream and resolve
+ *   `{ clientDisconnected: true }`. Memory per stream stays within the bound.
+ * - `'wait'`: hold the send until the client catches up. The held events live in the
+ *   caller's pending promises, so memory is bounded only if the caller awaits.
+ */
+export type SlowClientPolicy = 'wait' | 'disconnect'
+
+/**
+ * Options of an event stream, given to an adapter's `sse()` factory and overridable per
+ * stream in {@link SseStream.init}.
+ */
+export interface SseStreamOptions {
+  /**
+   * Milliseconds between keep-alive comments, sent only when nothing else was written for a
+   * whole interval. `0` disables them.
+   * @defaultValue 15000
+   */
+  heartbeat?: number
+  /** Reconnection delay (ms) sent to the client once, when the stream starts. */
+  retry?: number
+  /**
+   * Extra response headers, sent with the SSE headers when the stream starts. `Content-Length`
+   * and `Transfer-Encoding` are refused: the server frames the stream itself.
+   */
+  headers?: Record<string, string>
+  /**
+   * Bytes a slow client may leave unsent before `slowClient` applies. Awaited sends wait for
+   * the socket to drain long before this, as `res.write` users do.
+   * @defaultValue 262144 (256 KiB)
+   */
+  maxBufferedBytes?: number
+  /**
+   * What happens to a send made while more than `maxBufferedBytes` are unsent.
+   * @defaultValue 'disconnect'
+   */
+  slowClient?: SlowClientPolicy
+  /**
+   * Milliseconds a send may wait for a client to take its bytes (backpressure, or a heartbeat
+   * the socket cannot flush) before the client counts as gone: the stream ends, the send
+   * resolves `{ clientDisconnected: true }` and `signal` aborts. `0` waits forever.
+   * @defaultValue 30000
+   */
+  sendTimeout?: number
+  /**
+   * Milliseconds after which the stream ends by itself, sending `finalEvent` first. Clients
+   * reconnect (to any instance), which spreads long-lived connections as servers come and go.
+   * `0` means no limit.
+   * @defaultValue 0
+   */
+  maxDuration?: number
+  /** An event sent just before the stream ends because of `maxDuration`. */
+  finalEvent?: SseEvent
+  /**
+   * A group that tracks the stream while it is open, to end every stream at shutdown with
+   * {@link SseStreamGroup.closeAll}. Adapters' `sse()` middleware creates one per factory.
+   */
+  group?: SseStreamGroup
+}
+
+/** {@link SseStreamOptions} with every default applied. */
+export interface ResolvedStreamOptions {
+  readonly heartbeat: number
+  readonly retry: number | undefined
+  readonly headers: Readonly<Record<string, string>> | undefined
+  readonly maxBufferedBytes: number
+  readonly slowClient: SlowClientPolicy
+  readonly sendTimeout: number
+  readonly maxDuration: number
+  /** `finalEvent`, serialized once. */
+  readonly finalFrame: string | undefined
+  readonly group: SseStreamGroup | undefined
+}
+
+/** Default milliseconds between heartbeat comments. */
+const DEFAULT_HEARTBEAT_MS = 15_000
+
+/**
+ * Default bound on unsent bytes per stream: well above any burst an awaited producer leaves
+ * (it waits at the socket's 16 KiB high-water mark) and small enough that a thousand stuck
+ * clients hold at most 256 MiB.
+ */
+const DEFAULT_MAX_BUFFERED_BYTES: number = 256 * 1024
+
+/** Default milliseconds a send may wait for a stuck client. */
+const DEFAULT_SEND_TIMEOUT_MS = 30_000
+
+/** Options objects this module produced, so resolving them again costs nothing. */
+const resolved = new WeakSet<object>()
+
+const DEFAULTS: ResolvedStreamOptions = {
+  heartbeat: DEFAULT_HEARTBEAT_MS,
+  retry: undefined,
+  headers: undefined,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  slowClient: 'disconnect',
+  sendTimeout: DEFAULT_SEND_TIMEOUT_MS,
+  maxDuration: 0,
+  finalFrame: undefined,
+  group: undefined,
+}
+
+/**
+ * Validates options and merges them over a base (the factory's resolved options, or the
+ * defaults). Resolving an already resolved object returns it as is, so a middleware factory
+ * resolves once and each request reuses the result.
+ *
+ * @param overrides - Options given by the caller; `undefined` fields keep the base value.
+ * @param base - Already resolved options to start from.
+ * @returns The resolved options.
+ * @throws TypeError naming the first invalid option.
+ */
+export function resolveStreamOptions(
+  overrides: SseStreamOptions | undefined,
+  base: ResolvedStreamOptions = DEFAULTS
+): ResolvedStreamOptions {
+  if (overrides === undefined) return base
+  if (typeof (overrides as unknown) !== 'object' || (overrides as unknown) === null) {
+    throw new TypeError(`SSE stream options must be an object; got ${describe(overrides)}.`)
+  }
+  if (base === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
+  const { heartbeat, retry, headers, maxBufferedBytes, slowClient } = overrides
+  const { sendTimeout, maxDuration, finalEvent, group } = overrides
+  const result: ResolvedStreamOptions = {
+    heartbeat: heartbeat === undefined ? base.heartbeat : checkDelay(heartbeat, 'heartbeat'),
+    retry: retry === undefined ? base.retry : checkInteger(retry, 'retry'),
+    headers:
+      headers === undefined
+        ? base.headers
+        : { ...base.headers, ...checkStreamHeaders(headers, 'headers') },
+    maxBufferedBytes:
+      maxBufferedBytes === undefined ? base.maxBufferedBytes : checkBufferBound(maxBufferedBytes),
+    slowClient: slowClient === undefined ? base.slowClient : checkPolicy(slowClient),
+    sendTimeout:
+      sendTimeout === undefined ? base.sendTimeout : checkDelay(sendTimeout, 'sendTimeout'),
+    maxDuration:
+      maxDuration === undefined ? base.maxDuration : checkDelay(maxDuration, 'maxDuration'),
+    finalFrame:
+      finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
+    group: group === undefined ? base.group : checkGroup(group),
+  }
+  resolved.add(result)
+  return result
+}
+
+function checkDelay(value: unknown, name: string): number {
+  const ms = checkInteger(value, name)
+  if (ms > MAX_TIMER_MS) {
+    throw new TypeError(`The option "${name}" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
+  }
+  return ms
+}
+
+function checkGroup(value: unknown): SseStreamGroup {
+  if (!isStreamGroup(value)) {
+    throw new TypeError(
+      `The option "group" must come from createStreamGroup(); got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(
+      `The option "${name}" must be a non-negative integer (milliseconds); got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkBufferBound(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new TypeError(
+      `The option "maxBufferedBytes" must be a non-negative number of bytes; got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkPolicy(value: unknown): SlowClientPolicy {
+  if (value !== 'wait' && value !== 'disconnect') {
+    throw new TypeError(
+      `The option "slowClient" must be 'wait' or 'disconnect'; got ${describe(value)}.`
+    )
+  }
+  return value
+}

@@ -1,0 +1,353 @@
+import { deferred, type Deferred, sseHeaders, unref } from '../util/index.js'
+import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
+import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
+import {
+  resolveStreamOptions,
+  type ResolvedStreamOptions,
+  type SseStreamOptions,
+} from './options.js'
+import { checkSink, type SinkListener, type SseSink } from '../sink/sink.js'
+import { streamRequest } from '../upstream/forward.js'
+import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
+import {
+  dropConnection,
+  endForShutdown,
+  joinGroup,
+  leaveGroup,
+  type GroupMember,
+} from './stream-group.js'
+import type { SendResult, SseStream } from './types.js'
+
+export type { SendResult, SseStream } from './types.js'
+
+const NEW = 0
+const OPEN = 1
+const ENDED = 2
+
+const SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: false })
+const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
+// Shared settled promises: a send to a writable socket allocates no promise of its own.
+/** Core-internal: what `sendFrame` returns when the socket took the frame without waiting. */
+export const SENT: Promise<SendResult> = Promise.resolve(SENT_RESULT)
+const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
+
+const HEARTBEAT = ':\n\n'
+
+/**
+ * Core-internal: sends text that is already one or more complete frames, skipping
+ * serialization. Channels serialize a broadcast once and hand the same text to every stream.
+ */
+export const sendFrame: unique symbol = Symbol('ssekit.sendFrame')
+
+/** Core-internal: the stream's resolved options, for the slow-client policy of channels. */
+export const streamOptions: unique symbol = Symbol('ssekit.streamOptions')
+
+/** Core-internal: ends the stream as too slow, dropping the connection (policy `'disconnect'`). */
+export const dropClient: unique symbol = Symbol('ssekit.dropClient')
+
+interface HeldFrame {
+  readonly text: string
+  readonly sent: Deferred<SendResult>
+}
+
+/** A stream as core modules see it, with the internal entry points. */
+export interface InternalStream extends SseStream {
+  [sendFrame](frame: string): Promise<SendResult>
+  readonly [streamOptions]: ResolvedStreamOptions
+  [dropClient](): void
+}
+
+class EventStream implements InternalStream, SinkListener, HeartbeatMember, GroupMember {
+  readonly #sink: SseSink
+  #options: ResolvedStreamOptions
+  #state = NEW
+  #clientLeft = false
+  /** Something was written since the last heartbeat tick. */
+  #wrote = false
+  /** The last write met backpressure; the bound is checked until the sink drains. */
+  #full = false
+  #drain: Deferred<SendResult> | undefined
+  /** Frames held back under the `'wait'` policy, in send order. */
+  #held: HeldFrame[] | undefined
+  #abort: AbortController | undefined
+  /** Armed while a send waits on the client; fires after `sendTimeout`. */
+  #sendTimer: ReturnType<typeof setTimeout> | undefined
+  /** Ends the stream after `maxDuration`. */
+  #lifeTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(sink: SseSink, options: ResolvedStreamOptions) {
+    this.#sink = sink
+    this.#options = options
+    sink.connect(this)
+  }
+
+  get clientDisconnected(): boolean {
+    return this.#state === ENDED
+  }
+
+  get lastEventId(): string | undefined {
+    return this.#sink.lastEventId
+  }
+
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController()
+      if (this.#state === ENDED) this.#abort.abort(this.#endReason())
+    }
+    return this.#abort.signal
+  }
+
+  init(options?: SseStreamOptions): this {
+    // Checked even when they will be ignored, so a bad option fails wherever it is passed,
+    // not only on the call that happens to start the stream.
+    const resolved =
+      options === undefined ? this.#options : resolveStreamOptions(options, this.#options)
+    if (this.#state !== NEW) return this
+    this.#options = resolved
+    this.#open()
+    return this
+  }
+
+  send(event: SseEvent): Promise<SendResult> {
+    let frame: string
+    try {
+      frame = formatEvent(event)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#send(frame)
+  }
+
+  comment(text = ''): Promise<SendResult> {
+    let frame: string
+    try {
+      frame = `${formatComment(text, 'text')}\n`
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#send(frame)
+  }
+
+  [sendFrame](frame: string): Promise<SendResult> {
+    return this.#send(frame)
+  }
+
+  get [streamOptions](): ResolvedStreamOptions {
+    return this.#options
+  }
+
+  [dropClient](): void {
+    this.#drop()
+  }
+
+  request(options: SseRequestOptions): Promise<SseRequestResult> {
+    return streamRequest(this, options)
+  }
+
+  close(): void {
+    const stuck = this.#isOverBound()
+    const wasOpen = this.#state === OPEN
+    if (!this.#finish(false)) return
+    // A client that stopped reading would hold the socket until TCP gives up; drop it.
+    if (wasOpen) this.#sink.end(stuck)
+  }
+
+  onDrain(): void {
+    this.#full = false
+    this.#disarmSendTimer()
+    if (!this.#writeHeld()) {
+      this.#armSendTimer()
+      return
+    }
+    const drain = this.#drain
+    if (drain === undefined) return
+    this.#drain = undefined
+    drain.resolve(SENT_RESULT)
+  }
+
+  onClose(): void {
+    this.#finish(true)
+  }
+
+  [onHeartbeat](): void {
+    if (this.#wrote) {
+      this.#wrote = false
+      return
+    }
+    if (this.#held !== undefined || this.#isOverBound()) {
+      if (this.#options.slowClient === 'disconnect') this.#drop()
+      return
+    }
+    if (!this.#sink.write(HEARTBEAT)) {
+      // A client that cannot take even a heartbeat is stuck or gone: time it out.
+      this.#full = true
+      this.#armSendTimer()
+    }
+  }
+
+  [endForShutdown](finalFrame: string | undefined): Promise<void> {
+    this.#endWith(finalFrame)
+    return this.#sink.whenClosed()
+  }
+
+  [dropConnection](): void {
+    this.#sink.end(true)
+  }
+
+  #open(): void {
+    const { headers, retry, heartbeat, maxDuration, group } = this.#options
+    this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
+    this.#state = OPEN
+    this.#wrote = true
+    if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
+    if (heartbeat > 0) joinHeartbeat(this, heartbeat)
+    if (maxDuration > 0) {
+      this.#lifeTimer = unref(
+        setTimeout(() => {
+          this.#endWith(this.#options.finalFrame)
+        }, maxDuration)
+      )
+    }
+    if (group !== undefined) joinGroup(group, this)
+  }
+
+  /** Sends a last frame if the client can take it, then ends the stream. */
+  #endWith(finalFrame: string | undefined): void {
+    if (finalFrame !== undefined && this.#state === OPEN && !this.#isOverBound()) {
+      this.#sink.write(finalFrame)
+    }
+    this.close()
+  }
+
+  #armSendTimer(): void {
+    const ms = this.#options.sendTimeout
+    if (ms === 0 || this.#sendTimer !== undefined || this.#state !== OPEN) return
+    this.#sendTimer = unref(
+      setTimeout(() => {
+        this.#sendTimer = undefined
+        this.#drop()
+      }, ms)
+    )
+  }
+
+  #disarmSendTimer(): void {
+    if (this.#sendTimer === undefined) return
+    clearTimeout(this.#sendTimer)
+    this.#sendTimer = undefined
+  }
+
+  #send(frame: string): Promise<SendResult> {
+    if (this.#state !== OPEN) {
+      if (this.#state === ENDED) return NOT_SENT
+      try {
+        this.#open()
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      // A group shutting down ends a stream as soon as it starts.
+      if (this.#state !== OPEN) return NOT_SENT
+    }
+    if (this.#held !== undefined) return this.#hold(frame)
+    if (this.#isOverBound()) {
+      if (this.#options.slowClient === 'wait') return this.#hold(frame)
+      this.#drop()
+      return NOT_SENT
+    }
+    this.#wrote = true
+    // The sink may find the response ended by someone else as it writes.
+    if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
+    this.#full = true
+    this.#armSendTimer()
+    return (this.#drain ??= deferred()).promise
+  }
+
+  /** Unsent bytes exceed the bound. Only read after backpressure, to keep sends cheap. */
+  #isOverBound(): boolean {
+    return this.#full && this.#sink.bufferedBytes > this.#options.maxBufferedBytes
+  }
+
+  #hold(text: string): Promise<SendResult> {
+    const sent = deferred<SendResult>()
+    ;(this.#held ??= []).push({ text, sent })
+    this.#armSendTimer()
+    return sent.promise
+  }
+
+  /**
+   * Writes held frames in order until the bound is reached again.
+   * @returns Whether the sink can take more without waiting.
+   */
+  #writeHeld(): boolean {
+    const held = this.#held
+    if (held !== undefined) {
+      let written = 0
+      for (const frame of held) {
+        if (this.#isOverBound()) break
+        this.#wrote = true
+        if (!this.#sink.write(frame.text)) this.#full = true
+        frame.sent.resolve(SENT_RESULT)
+        written++
+      }
+      held.splice(0, written)
+      if (held.length === 0) this.#held = undefined
+    }
+    return !this.#full
+  }
+
+  /** Ends the stream because the client fell more than `maxBufferedBytes` behind. */
+  #drop(): void {
+    if (this.#finish(true)) this.#sink.end(true)
+  }
+
+  /** Moves to the ended state once and releases everything; `false` if already ended. */
+  #finish(clientLeft: boolean): boolean {
+    const state = this.#state
+    if (state === ENDED) return false
+    this.#state = ENDED
+    this.#clientLeft = clientLeft
+    if (state === OPEN) {
+      const { heartbeat, group } = this.#options
+      if (heartbeat > 0) leaveHeartbeat(this, heartbeat)
+      if (group !== undefined) leaveGroup(group, this)
+      this.#disarmSendTimer()
+      if (this.#lifeTimer !== undefined) clearTimeout(this.#lifeTimer)
+      this.#lifeTimer = undefined
+    }
+    const drain = this.#drain
+    this.#drain = undefined
+    drain?.resolve(NOT_SENT_RESULT)
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
+    this.#abort?.abort(this.#endReason())
+    return true
+  }
+
+  #endReason(): DOMException {
+    return new DOMException(
+      this.#clientLeft ? 'The client disconnected.' : 'The event stream was closed.',
+      'AbortError'
+    )
+  }
+}
+
+/**
+ * Creates an event stream over a sink. Adapters call this; use it directly to serve SSE from
+ * plain `node:http` or any runtime that answers with a `Response`.
+ *
+ * @param sink - Where the stream writes: `createNodeSink(req, res)` or `createWebSink()`.
+ * @param options - Stream options; validated here.
+ * @returns The stream, not yet started.
+ * @throws TypeError for a `sink` that is not one, or naming the first invalid option.
+ *
+ * @example
+ * ```ts
+ * http.createServer(async (req, res) => {
+ *   const stream = createSseStream(createNodeSink(req, res), { heartbeat: 10_000 })
+ *   await stream.send({ event: 'hello', data: 'world' })
+ * })
+ * ```
+ */
+export function createSseStream(sink: SseSink, options?: SseStreamOptions): SseStream {
+  return new EventStream(checkSink(sink), resolveStreamOptions(options))
+}

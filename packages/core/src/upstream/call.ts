@@ -1,0 +1,394 @@
+import { EventConnection, type BodyEnd, type BodyOwner } from './body-reader.js'
+import { SseTimeoutError, SseUpstreamError } from './errors.js'
+import { requestLog, type Log } from './log.js'
+import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
+import { redactHeaders } from './redact.js'
+import { fetchFollowingRedirects } from './redirect.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
+import type { ResolvedRequest } from './resolve-request.js'
+import { type AbortWatcher, unref, unwatchSignal, watchSignal } from '../util/index.js'
+import { isEventStream, networkFailure, rejectedAnswer, retryReason, utf8Bytes } from './answer.js'
+
+/**
+ * Why a call stopped before its upstream ended:
+ *
+ * - `'signal'`: the caller's `signal` aborted; the call rejects with its reason.
+ * - `'downstream'`: the downstream client left or the stream was closed; the call resolves.
+ * - `'return'`: the iterator was closed (`break` out of `for await`); it ends quietly.
+ */
+export type StopKind = 'signal' | 'downstream' | 'return'
+
+interface Stop {
+  readonly kind: StopKind
+  readonly reason: unknown
+}
+
+/** Numbers requests in debug logs, so the records of concurrent requests can be told apart. */
+let requestCount = 0
+
+/**
+ * One call to an upstream event stream, across the connections it opens: it links the caller's
+ * `signal` and the downstream stream's signal, remembers why it stopped, tracks what a
+ * reconnection needs (the last event id and the upstream's `retry`), and reconnects within the
+ * request's bounds. Consumers see one stream: {@link UpstreamCall.read} fills one
+ * {@link UpstreamCall.queue}, whichever connection the events came from.
+ */
+export class UpstreamCall implements BodyOwner, AbortWatcher {
+  readonly request: ResolvedRequest
+  readonly log: Log | undefined
+  /**
+   * Events parsed and not yet taken, from whichever connection. Consumers take them all after
+   * each {@link UpstreamCall.read}, then empty the array.
+   */
+  readonly queue: UpstreamEvent[] = []
+  /** The id of the last frame that carried one, sent as `Last-Event-ID` by a new connection. */
+  lastEventId: string | undefined
+  /** The reconnection delay the upstream asked for, in milliseconds. */
+  retry: number | undefined
+  #stop: Stop | undefined
+  /** Aborts the connection being opened or read. */
+  #abort: AbortController | undefined
+  #connection: EventConnection | undefined
+  readonly #downstream: AbortSignal | undefined
+  #released = false
+  /** Connection attempts after the first, whether they opened or not. */
+  #reconnects = 0
+  /** Reconnection attempts since the upstream last sent anything. */
+  #attempts = 0
+  /**
+   * When the call started or lost a connection that had received something
+   * (`performance.now()`): the start of the outage that `maxElapsed` bounds.
+   */
+  #lostAt = 0
+  /** Ends a wait before a reconnection at once. */
+  #interruptWait: ((reason: unknown) => void) | undefined
+
+  /**
+   * @param request - The validated options.
+   * @param downstream - The signal of the stream the events go to, for `stream.request`.
+   */
+  constructor(request: ResolvedRequest, downstream?: AbortSignal) {
+    this.request = request
+    this.log = request.logger === undefined ? undefined : requestLog(request.logger, ++requestCount)
+    if (request.reconnectRefused !== undefined) {
+      this.log?.('reconnect-off', { reason: request.reconnectRefused })
+    }
+    this.#downstream = downstream
+    const { signal } = request
+    if (signal?.aborted === true) this.#stop = { kind: 'signal', reason: signal.reason }
+    else if (downstream?.aborted === true) {
+      this.#stop = { kind: 'downstream', reason: downstream.reason }
+    } else {
+      if (signal !== undefined) watchSignal(signal, this)
+      if (downstream !== undefined) watchSignal(downstream, this)
+    }
+  }
+
+  /** Why the call stopped, if something stopped it. */
+  get stopped(): StopKind | undefined {
+    return this.#stop?.kind
+  }
+
+  /**
+   * Stops the call: the current connection closes at once. The first stop wins.
+   *
+   * @param kind - Who stopped it.
+   * @param reason - What an operation cut short by the stop throws.
+   */
+  stop(kind: StopKind, reason: unknown): void {
+    if (this.#stop !== undefined || this.#released) return
+    this.#stop = { kind, reason }
+    this.log?.('abort', { by: kind })
+    this.#detach()
+    this.#abort?.abort(reason)
+    this.#connection?.cancel(reason)
+    this.#interruptWait?.(reason)
+  }
+
+  /**
+   * Opens the first connection; with `reconnect`, failures to connect are retried like drops.
+   *
+   * @returns `false` when a retry was answered 204: the upstream has nothing to send.
+   * @throws The stop's reason when stopped; the failure when it is final or the reconnection
+   * bounds ran out.
+   */
+  open(): Promise<boolean> {
+    this.#lostAt = performance.now()
+    return this.#connectWithRetries()
+  }
+
+  /**
+   * Reads the next chunk of events into {@link UpstreamCall.queue}, from the current
+   * connection or, once it drops, from the next one.
+   *
+   * @returns `false` once the upstream has ended for good.
+   * @throws The `signal`'s reason, or an upstream error that ended the call.
+   */
+  async read(): Promise<boolean> {
+    const connection = this.#connection as EventConnection
+    const read = await connection.read()
+    return read === true || this.#ended(connection, read)
+  }
+
+  /** Takes a connection's end: makes a failure of what ended it, closes it, and decides. */
+  #ended(connection: EventConnection, end: BodyEnd): Promise<boolean> {
+    const failed = end.error !== undefined || end.timedOut !== undefined
+    const failure = failed ? this.#failure(end.error, end.timedOut, end.contentType) : undefined
+    connection.close(failure)
+    return this.#recover(connection, failure)
+  }
+
+  /**
+   * Decides what follows the end of a connection: a reconnection and the next read, the end
+   * of the call, or its failure.
+   *
+   * @param connection - The connection that ended.
+   * @param failure - What failed it; `undefined` when the upstream ended the stream.
+   * @returns What the next read returns; `false` when the call is over.
+   * @throws The stop's reason when stopped; the failure when it is final or the reconnection
+   * bounds ran out.
+   */
+  async #recover(connection: EventConnection, failure: unknown): Promise<boolean> {
+    if (this.#stop !== undefined) throw this.#stop.reason
+    const reconnect = this.request.reconnect
+    if (failure === undefined && reconnect?.resumeAfterEnd !== true) return false
+    if (connection.received) {
+      this.#attempts = 0
+      this.#lostAt = performance.now()
+    }
+    if (!(await this.#backoff(failure))) return false
+    return (await this.#connectWithRetries()) && this.read()
+  }
+
+  /** Connects until a connection opens, the upstream says stop, or reconnection gives up. */
+  async #connectWithRetries(): Promise<boolean> {
+    for (;;) {
+      let response: Response | undefined
+      try {
+        response = await this.#connect()
+      } catch (error) {
+        await this.#backoff(error)
+        continue
+      }
+      if (response === undefined) return false
+      const contentType = response.headers.get('content-type')
+      this.#connection = new EventConnection(this, response.body, contentType)
+      this.request.onOpen?.({
+        status: response.status,
+        headers: response.headers,
+        reconnects: this.#reconnects,
+        lastEventId: this.#sentLastEventId(),
+      })
+      return true
+    }
+  }
+
+  /**
+   * After a failure or the end of the stream: gives up, or waits for the next attempt.
+   *
+   * @param failure - What failed; `undefined` when the upstream ended the stream.
+   * @returns `true` to reconnect; `false` when the bounds ran out after an end.
+   * @throws The stop's reason; the failure when it is final or the bounds ran out.
+   */
+  async #backoff(failure: unknown): Promise<boolean> {
+    if (this.#stop !== undefined) throw this.#stop.reason
+    const reconnect = this.request.reconnect
+    if (reconnect === undefined) throw failure
+    const reason = failure === undefined ? 'end' : retryReason(failure)
+    if (reason === undefined) return this.#giveUp('final', failure)
+    const attempt = this.#attempts + 1
+    const delay = reconnectDelay(reconnect, attempt, this.retry)
+    if (attempt > reconnect.maxAttempts) return this.#giveUp('attempts', failure)
+    if (performance.now() + delay - this.#lostAt > reconnect.maxElapsed) {
+      return this.#giveUp('elapsed', failure)
+    }
+    this.#attempts = attempt
+    const lastEventId = this.#sentLastEventId()
+    this.log?.('retry', { attempt, delay, reason, lastEventId })
+    reconnect.onRetry?.(
+      failure === undefined
+        ? { attempt, delay, reason, lastEventId }
+        : {
+            attempt,
+            delay,
+            reason,
+            lastEventId,
+            // Only these two are retried.
+            error: failure as SseUpstreamError | SseTimeoutError,
+          }
+    )
+    await this.#wait(delay)
+    this.#reconnects++
+    return true
+  }
+
+  #giveUp(reason: SseGiveUpInfo['reason'], failure: unknown): false {
+    const attempts = this.#attempts
+    this.log?.('give-up', { reason, attempts })
+    this.request.reconnect?.onGiveUp?.(
+      failure === undefined ? { reason, attempts } : { reason, attempts, error: failure }
+    )
+    if (failure === undefined) return false
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a hook may throw anything.
+    throw failure
+  }
+
+  /** Waits before a reconnection; the call stopping ends the wait at once. */
+  #wait(delay: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#stop !== undefined) {
+        reject(this.#stop.reason)
+        return
+      }
+      // Not unref'd: the caller awaits this call, and nothing else may keep the process alive.
+      const timer = setTimeout(() => {
+        this.#interruptWait = undefined
+        resolve()
+      }, delay)
+      this.#interruptWait = (reason) => {
+        clearTimeout(timer)
+        this.#interruptWait = undefined
+        reject(reason)
+      }
+    })
+  }
+
+  /** The `Last-Event-ID` the next request sends. */
+  #sentLastEventId(): string | undefined {
+    const id = this.lastEventId
+    if (id === undefined) return this.request.lastEventId
+    return id === '' ? undefined : id
+  }
+
+  /**
+   * Sends the request, waits for the response headers within `timeout`, and checks that the
+   * answer is 200 `text/event-stream`.
+   *
+   * @returns The response, ready to read; `undefined` when a reconnection was answered 204.
+   * @throws The stop's reason when stopped; {@link SseTimeoutError} (`'connect'`);
+   * {@link SseUpstreamError} for a failed connection or an unusable answer.
+   */
+  async #connect(): Promise<Response | undefined> {
+    if (this.#stop !== undefined) throw this.#stop.reason
+    const { request, log } = this
+    const abort = new AbortController()
+    this.#abort = abort
+    let timedOut: SseTimeoutError | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+    if (request.timeout > 0) {
+      timer = setTimeout(() => {
+        timedOut = new SseTimeoutError('connect', request.timeout, request.safeUrl)
+        log?.('timeout', { phase: 'connect' })
+        abort.abort(timedOut)
+      }, request.timeout)
+      // The pending fetch's socket keeps the process alive while the timer matters.
+      unref(timer)
+    }
+    try {
+      let response: Response
+      try {
+        response = await this.#fetch(abort.signal)
+      } catch (error) {
+        throw this.#failure(error, timedOut, undefined)
+      }
+      const contentType = response.headers.get('content-type')
+      log?.('response', {
+        status: response.status,
+        contentType,
+        headers: redactHeaders(response.headers),
+      })
+      if (response.status === 204 && this.#reconnects > 0) {
+        // The spec's way for a server to stop a client from reconnecting.
+        response.body?.cancel().catch(() => undefined)
+        return undefined
+      }
+      if (response.status !== 200 || !isEventStream(contentType)) {
+        throw await this.#reject(response, contentType)
+      }
+      return response
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
+   * Turns what made an operation fail into what the call throws: the stop's reason when the
+   * call was stopped, a timeout that fired, or an {@link SseUpstreamError} for anything else
+   * the connection did.
+   *
+   * @param error - What the operation threw.
+   * @param timedOut - The timeout that aborted the connection, if one did.
+   * @param contentType - The response's `Content-Type`, once a response came.
+   * @returns The error to throw.
+   */
+  #failure(
+    error: unknown,
+    timedOut: SseTimeoutError | undefined,
+    contentType: string | null | undefined
+  ): unknown {
+    if (this.#stop !== undefined) return this.#stop.reason
+    if (timedOut !== undefined) return timedOut
+    if (error instanceof SseUpstreamError) return error
+    const failed = networkFailure(error, this.request.url, this.request.safeUrl, contentType)
+    this.log?.('error', { type: 'network', message: failed.detail })
+    return failed.error
+  }
+
+  /**
+   * Aborts the connection being read, e.g. when its idle timeout passes.
+   *
+   * @param reason - What its pending read rejects with.
+   */
+  abortConnection(reason: unknown): void {
+    this.#abort?.abort(reason)
+    this.#connection?.cancel(reason)
+  }
+
+  /**
+   * Ends the call: removes the listeners it added and closes a connection still open.
+   * Idempotent; call it on every way out.
+   */
+  release(): void {
+    if (this.#released) return
+    this.#detach()
+    const ended = new DOMException('The upstream request ended.', 'AbortError')
+    if (this.#connection?.done === false) this.abortConnection(ended)
+    this.#interruptWait?.(ended)
+    this.#released = true
+    this.#connection = undefined
+    this.#abort = undefined
+  }
+
+  #fetch(signal: AbortSignal): Promise<Response> {
+    const { request, log } = this
+    const headers = new Headers(request.headers)
+    const lastEventId = this.#sentLastEventId()
+    // An empty id from the upstream resets it: no header at all, as EventSource does.
+    if (lastEventId === undefined) headers.delete('last-event-id')
+    else headers.set('last-event-id', utf8Bytes(lastEventId))
+    log?.('request', {
+      method: request.method,
+      url: request.safeUrl,
+      headers: redactHeaders(headers),
+    })
+    return fetchFollowingRedirects(request, headers, signal, log)
+  }
+
+  async #reject(response: Response, contentType: string | null): Promise<unknown> {
+    const error = await rejectedAnswer(response, contentType, this.request.safeUrl)
+    if (this.#stop !== undefined) return this.#stop.reason
+    this.log?.('error', { type: error.type, status: response.status, contentType })
+    return error
+  }
+
+  /** The caller's `signal` or the downstream stream's aborted. */
+  onAbort(signal: AbortSignal): void {
+    this.stop(signal === this.request.signal ? 'signal' : 'downstream', signal.reason)
+  }
+
+  #detach(): void {
+    const { signal } = this.request
+    if (signal !== undefined) unwatchSignal(signal, this)
+    if (this.#downstream !== undefined) unwatchSignal(this.#downstream, this)
+  }
+}

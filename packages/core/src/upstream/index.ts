@@ -1,0 +1,33 @@
+/**
+ * Calls to an upstream event stream: request options and their validation, the call
+ * (`call.ts`: its connections, the retry loop and every retry decision), the body reader
+ * (`body-reader.ts`, which returns what it read), parsing, redirects, collecting (`sseRequest`),
+ * iterating (`sseEvents`), forwarding into a stream (`SseStream.request`), and the debug log
+ * with its redaction of credentials.
+ *
+ * May import: `util`, `event`, and a stream's public interface (`stream/types.ts`).
+ */
+export { sseRequest } from './request.js'
+export { sseEvents } from './iterate.js'
+export {
+  SseTimeoutError,
+  SseUpstreamError,
+  type SseTimeoutPhase,
+  type SseUpstreamErrorType,
+} from './errors.js'
+export type {
+  SseFetch,
+  SseOpenInfo,
+  SseRedirectMode,
+  SseRequestBody,
+  SseRequestHeaders,
+  SseRequestOptions,
+  SseRequestResult,
+} from './options.js'
+export type {
+  SseGiveUpInfo,
+  SseReconnectOptions,
+  SseRetryInfo,
+  SseRetryReason,
+} from './reconnect.js'
+export type { SseLogger } from './log.js'

@@ -1,0 +1,354 @@
+import {
+  checkHeaderText,
+  checkHeaderValue,
+  checkToken,
+  describe,
+  MAX_TIMER_MS,
+} from '../util/index.js'
+import { pickLogger, type SseLogger } from './log.js'
+import { decodeComponent, redactUrl } from './redact.js'
+import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
+import { resolveRedirect, type RedirectPolicy } from './redirect-policy.js'
+import type { UpstreamEvent } from '../event/upstream-event.js'
+import {
+  DEFAULT_EVENT_TIMEOUT_MS,
+  DEFAULT_MAX_COLLECTED_BYTES,
+  DEFAULT_MAX_EVENT_SIZE,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type SseFetch,
+  type SseOpenInfo,
+  type SseRequestBody,
+  type SseRequestOptions,
+} from './options.js'
+
+/** `JSON.stringify` as it behaves: `undefined` when the value's `toJSON` returns nothing. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify
+
+/** Methods `fetch` refuses (WHATWG Fetch "forbidden method"). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/** Validated options of one upstream request. */
+export interface ResolvedRequest {
+  readonly url: URL
+  /** The URL as logs and errors show it, without credentials. */
+  readonly safeUrl: string
+  readonly method: string
+  /** The headers to send, `Last-Event-ID` aside; each connection sends a copy. */
+  readonly headers: Headers
+  /** The caller's `Last-Event-ID` as text, sent as UTF-8 until the upstream sends an id. */
+  readonly lastEventId: string | undefined
+  readonly body: SseRequestBody | undefined
+  /** Node's fetch needs `duplex: 'half'` to send a streamed body. */
+  readonly streamedBody: boolean
+  readonly forward: boolean
+  readonly signal: AbortSignal | undefined
+  readonly timeout: number
+  readonly idleTimeout: number
+  readonly eventTimeout: number
+  /** Present when the call reconnects. */
+  readonly reconnect: ResolvedReconnect | undefined
+  /** Why a request that asked to reconnect will not, for the debug log. */
+  readonly reconnectRefused: string | undefined
+  readonly onOpen: ((info: SseOpenInfo) => void) | undefined
+  readonly logger: SseLogger | undefined
+  readonly fetch: SseFetch
+  readonly redirect: RedirectPolicy
+  readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
+  readonly collect: boolean
+  readonly maxEvents: number
+  readonly maxCollectedBytes: number
+  readonly maxEventSize: number
+}
+
+/**
+ * Validates request options before any I/O.
+ *
+ * @param options - The caller's options.
+ * @returns The resolved request.
+ * @throws TypeError naming the first invalid option.
+ */
+export function resolveRequestOptions(options: SseRequestOptions): ResolvedRequest {
+  if (typeof (options as unknown) !== 'object' || (options as unknown) === null) {
+    throw new TypeError(
+      `Upstream request options must be an object with at least a "url"; got ${describe(options)}.`
+    )
+  }
+  const url = checkUrl(options.url)
+  const method = checkMethod(options.method)
+  const { headers, lastEventId } = checkHeaders(options.headers)
+  if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
+  if (url.username !== '' || url.password !== '') {
+    // fetch refuses credentials in the URL; send them the way curl and node:http do.
+    if (!headers.has('authorization')) headers.set('authorization', basicAuth(url))
+    url.username = ''
+    url.password = ''
+  }
+  const { body, json, streamed } = checkBody(options.body, method)
+  const { reconnect, refused } = resolveReconnect(options.reconnect, method, streamed)
+  const mediaType =
+    options.bodyMediaType === undefined
+      ? undefined
+      : checkHeaderValue(options.bodyMediaType, 'The option "bodyMediaType"')
+  if (mediaType !== undefined) {
+    if (body === undefined) {
+      throw new TypeError('The option "bodyMediaType" was given without a "body" to describe.')
+    }
+    headers.set('content-type', mediaType)
+  } else if (json && !headers.has('content-type')) {
+    headers.set('content-type', 'application/json')
+  }
+  return {
+    url,
+    safeUrl: redactUrl(url),
+    method,
+    headers,
+    lastEventId,
+    body,
+    streamedBody: streamed,
+    forward: checkBoolean(options.forward, 'forward', false),
+    signal: checkSignal(options.signal),
+    timeout: checkTimeout(options.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT_MS),
+    idleTimeout: checkTimeout(options.idleTimeout, 'idleTimeout', 0),
+    eventTimeout: checkTimeout(options.eventTimeout, 'eventTimeout', DEFAULT_EVENT_TIMEOUT_MS),
+    reconnect,
+    reconnectRefused: refused,
+    onOpen: checkFunction(options.onOpen, 'onOpen'),
+    logger: pickLogger(checkDebug(options.debug)),
+    fetch: checkFetch(options.fetch),
+    redirect: resolveRedirect(options.redirect, options.unsafeForwardCredentialsOnRedirect),
+    transform: checkFunction(options.transform, 'transform'),
+    collect: checkBoolean(options.collect, 'collect', true),
+    maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),
+    maxCollectedBytes: checkCount(
+      options.maxCollectedBytes,
+      'maxCollectedBytes',
+      DEFAULT_MAX_COLLECTED_BYTES,
+      0
+    ),
+    maxEventSize: checkCount(options.maxEventSize, 'maxEventSize', DEFAULT_MAX_EVENT_SIZE, 1),
+  }
+}
+
+function checkUrl(value: unknown): URL {
+  if (!(value instanceof URL) && typeof value !== 'string') {
+    throw new TypeError(
+      `The option "url" must be a string or a URL of the upstream event stream; got ${describe(value)}.`
+    )
+  }
+  let url: URL
+  try {
+    // A copy: the caller may reuse and change their URL object while the request runs.
+    url = new URL(value)
+  } catch (cause) {
+    throw new TypeError(`The option "url" is not an absolute URL; got ${describe(value)}.`, {
+      cause,
+    })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`The option "url" must be an http: or https: URL; got ${url.protocol}.`)
+  }
+  return url
+}
+
+/** The `Authorization: Basic` value for the user info of a URL (RFC 7617, UTF-8). */
+function basicAuth(url: URL): string {
+  const userPass = `${decodeComponent(url.username)}:${decodeComponent(url.password)}`
+  let binary = ''
+  for (const byte of new TextEncoder().encode(userPass)) binary += String.fromCharCode(byte)
+  return `Basic ${btoa(binary)}`
+}
+
+function checkMethod(value: unknown): string {
+  if (value === undefined) return 'GET'
+  const method = checkToken(value, 'The option "method"')
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+    throw new TypeError(`The option "method" must not be ${method}: fetch refuses it.`)
+  }
+  return method
+}
+
+/**
+ * Headers of the connection and the body, which fetch sets itself. Node's fetch (undici)
+ * fails a request carrying `Expect`, `Keep-Alive`, `Transfer-Encoding`, `Upgrade`, or a
+ * `Connection` other than `close` or `keep-alive`, and one whose `Content-Length` differs
+ * from the body, with a network error that hides the cause: naming the header at the call
+ * is clearer.
+ */
+const MANAGED_HEADERS = new Set(['expect', 'keep-alive', 'transfer-encoding', 'upgrade'])
+
+function checkManagedHeader(name: string, value: string): void {
+  const lower = name.toLowerCase()
+  if (
+    MANAGED_HEADERS.has(lower) ||
+    lower === 'content-length' ||
+    (lower === 'connection' && !/^\s*(close|keep-alive)\s*$/i.test(value))
+  ) {
+    throw new TypeError(
+      `The header "${name}" in "headers" is set by fetch from the connection and the body: remove it.`
+    )
+  }
+}
+
+/**
+ * Checks the caller's headers. `Last-Event-ID` is kept apart as text: it is often an id a
+ * browser sent (any Unicode), and the call sends it as UTF-8 bytes, as browsers do.
+ */
+function checkHeaders(value: unknown): { headers: Headers; lastEventId: string | undefined } {
+  const headers = new Headers()
+  let lastEventId: string | undefined
+  if (value === undefined) return { headers, lastEventId }
+  const add = (name: unknown, headerValue: unknown): void => {
+    const label = typeof name === 'string' ? JSON.stringify(name) : describe(name)
+    checkToken(name, `The header name ${label} in "headers"`)
+    if ((name as string).toLowerCase() === 'last-event-id') {
+      lastEventId = checkHeaderText(headerValue, `The header "${name as string}"`)
+      return
+    }
+    // Checked here rather than by `Headers`, which silently trims a trailing CR or LF.
+    const checked = checkHeaderValue(headerValue, `The header "${String(name)}"`)
+    checkManagedHeader(name as string, checked)
+    headers.append(name as string, checked)
+  }
+  if (value instanceof Headers) {
+    value.forEach((headerValue, name) => {
+      add(name, headerValue)
+    })
+  } else if (typeof value === 'object' && value !== null && Symbol.iterator in value) {
+    for (const pair of value as Iterable<unknown>) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(
+          `The option "headers" must hold [name, value] pairs; got ${describe(pair)}.`
+        )
+      }
+      add(pair[0], pair[1])
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [name, headerValue] of Object.entries(value)) add(name, headerValue)
+  } else {
+    throw new TypeError(
+      `The option "headers" must be a record, a Headers object or [name, value] pairs; got ${describe(value)}.`
+    )
+  }
+  return { headers, lastEventId }
+}
+
+interface Body {
+  readonly body: SseRequestBody | undefined
+  readonly json: boolean
+  readonly streamed: boolean
+}
+
+const NO_BODY: Body = { body: undefined, json: false, streamed: false }
+
+function checkBody(value: unknown, method: string): Body {
+  if (value === undefined || value === null) return NO_BODY
+  const upper = method.toUpperCase()
+  if (upper === 'GET' || upper === 'HEAD') {
+    throw new TypeError(`The option "body" cannot be sent with ${upper}: use another "method".`)
+  }
+  if (
+    typeof value === 'string' ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Blob ||
+    value instanceof FormData ||
+    value instanceof URLSearchParams
+  ) {
+    return { body: value as SseRequestBody, json: false, streamed: false }
+  }
+  if (
+    value instanceof ReadableStream ||
+    (typeof value === 'object' && Symbol.asyncIterator in value)
+  ) {
+    return { body: value as SseRequestBody, json: false, streamed: true }
+  }
+  if (typeof value !== 'object') {
+    throw new TypeError(
+      `The option "body" must be a string, bytes, Blob, FormData, URLSearchParams, a stream or a plain object; got ${describe(value)}.`
+    )
+  }
+  let json: string | undefined
+  try {
+    json = stringify(value)
+  } catch (cause) {
+    throw new TypeError(
+      `The option "body" cannot be JSON-encoded (${(cause as Error).message}). Pass an object without cycles or BigInt values, or a string.`,
+      { cause }
+    )
+  }
+  if (json === undefined) {
+    throw new TypeError('The option "body" JSON-encodes to nothing.')
+  }
+  return { body: json, json: true, streamed: false }
+}
+
+function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`The option "${name}" must be a boolean; got ${describe(value)}.`)
+  }
+  return value
+}
+
+function checkSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof AbortSignal)) {
+    throw new TypeError(
+      `The option "signal" must be an AbortSignal, e.g. from an AbortController; got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkTimeout(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new TypeError(
+      `The option "${name}" must be a number of milliseconds from 0 (no timeout) to ${MAX_TIMER_MS}; got ${describe(value)}.`
+    )
+  }
+  return value
+}
+
+function checkDebug(value: unknown): boolean | SseLogger | undefined {
+  if (value === undefined || typeof value === 'boolean' || typeof value === 'function') {
+    return value as boolean | SseLogger | undefined
+  }
+  throw new TypeError(
+    `The option "debug" must be a boolean or a function (message, details) => void; got ${describe(value)}.`
+  )
+}
+
+function checkFetch(value: unknown): SseFetch {
+  if (value === undefined) {
+    if (typeof globalThis.fetch !== 'function') {
+      throw new TypeError('This runtime has no global fetch: pass one in the option "fetch".')
+    }
+    // Looked up per request, so a fetch patched or mocked after import is the one used.
+    return (input, init) => globalThis.fetch(input, init)
+  }
+  return checkFunction(value, 'fetch') as SseFetch
+}
+
+function checkFunction<T>(value: T, name: string): T | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') {
+    throw new TypeError(`The option "${name}" must be a function; got ${describe(value)}.`)
+  }
+  return value
+}
+
+function checkCount(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (
+    typeof value !== 'number' ||
+    value < min ||
+    !(Number.isSafeInteger(value) || value === Infinity)
+  ) {
+    throw new TypeError(
+      `The option "${name}" must be an integer of at least ${min}, or Infinity; got ${describe(value)}.`
+    )
+  }
+  return value
+}

@@ -1,0 +1,20 @@
+/**
+ * Small helpers every feature uses: describing a value in an error message, checking header
+ * names and values, timers and the timer limit, deferred promises, watching abort signals,
+ * decoding header text and counting UTF-8 bytes. Other folders import them from here.
+ *
+ * May import: nothing outside `util`.
+ */
+export { deferred, type Deferred } from './deferred.js'
+export { describe } from './describe.js'
+export { decodeHeaderText } from './header-text.js'
+export {
+  checkHeaderText,
+  checkHeaderValue,
+  checkStreamHeaders,
+  checkToken,
+  sseHeaders,
+} from './headers.js'
+export { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
+export { MAX_TIMER_MS, unref } from './timers.js'
+export { utf8Length } from './utf8.js'
