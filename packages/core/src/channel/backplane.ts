@@ -144,3 +144,46 @@ export interface Backplane {
 export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Partial<Promise<T>> | null)?.then === 'function'
 }
+
+/** Where a relay is in its life. */
+export type RelayStatus = 'running' | 'done' | 'failed' | 'stopped'
+
+/**
+ * A relay's shared state as a backplane keeps it, so that every instance can answer `get`,
+ * attach clients, stop the relay, and tell a relay whose owner died from a quiet one. The
+ * relay's events travel as the messages of a channel of the same backplane.
+ */
+export interface RelayState {
+  readonly status: RelayStatus
+  /** Events in the relay's log, not counting the final `end`. */
+  readonly events: number
+  /** Why the relay ended (`stop`'s reason, `orphaned`, the failure); only once it ended. */
+  readonly reason?: string
+  /**
+   * Epoch milliseconds until which the instance running the relay promised to be alive; a
+   * `running` relay past it has lost its owner.
+   */
+  readonly leaseUntil: number
+}
+
+/**
+ * The part of a backplane that relays need: one small record per relay, with an expiry, shared
+ * by every instance. {@link createMemoryBackplane} and `@ssekit/redis` implement it.
+ */
+export interface RelayStore {
+  /**
+   * Stores the state of a new relay, kept for `ttl` ms.
+   *
+   * @returns `false`, storing nothing, when a relay of that id exists (running or retained).
+   */
+  createRelay(id: string, state: RelayState, ttl: number): boolean | Promise<boolean>
+  /** @returns The relay's state; `undefined` when it is unknown or expired. */
+  readRelay(id: string): RelayState | undefined | Promise<RelayState | undefined>
+  /**
+   * Replaces the state of a relay that is still `running`, kept for `ttl` ms from now. Atomic:
+   * of two instances ending the same relay, one succeeds.
+   *
+   * @returns `false`, changing nothing, when the relay is not running or gone.
+   */
+  updateRelay(id: string, state: RelayState, ttl: number): boolean | Promise<boolean>
+}
