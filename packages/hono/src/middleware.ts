@@ -1,5 +1,7 @@
 import { createSseStream, createWebSink, type SseStream, type SseStreamOptions } from '@ssekit/core'
 import {
+  checkFunction,
+  option,
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
@@ -99,10 +101,7 @@ class Responder implements SseResponder {
 export function sse(
   options?: SseMiddlewareOptions
 ): MiddlewareHandler<{ Variables: SseVariables }> & SseShutdown {
-  const onError = options?.onError ?? defaultOnError
-  if (typeof onError !== 'function') {
-    throw new TypeError('The option "onError" must be a function (error, c) => void.')
-  }
+  const onError = checkFunction(options?.onError ?? defaultOnError, option('onError'))
   const resolved = resolveMiddlewareOptions(options)
   const config: Config = { options: resolved, onError }
   const middleware: MiddlewareHandler<{ Variables: SseVariables }> = function sseMiddleware(

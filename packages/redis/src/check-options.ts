@@ -1,4 +1,11 @@
 import type { RedisClientOptions } from '@redis/client'
+import {
+  checkFunction,
+  checkMilliseconds,
+  checkObject,
+  describe,
+  option,
+} from '@ssekit/core/adapter'
 
 /** Options of {@link createRedisBackplane}. */
 export interface RedisBackplaneOptions {
@@ -30,9 +37,6 @@ export interface RedisBackplaneOptions {
   onError?: (error: unknown) => void
 }
 
-/** Node's largest timer delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 /**
  * Validates the options of `createRedisBackplane`.
  *
@@ -42,39 +46,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  */
 export function checkOptions(options: unknown): RedisBackplaneOptions {
   if (options === undefined) return {}
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`Redis backplane options must be an object; got ${typeName(options)}.`)
-  }
-  const { url, redis, prefix, publishTimeout, onError } = options as RedisBackplaneOptions
+  const { url, redis, prefix, publishTimeout, onError } = checkObject(
+    options,
+    'Redis backplane options'
+  ) as RedisBackplaneOptions
   if (url !== undefined && typeof url !== 'string') {
-    throw new TypeError(`The option "url" must be a string; got ${typeName(url)}.`)
+    throw new TypeError(`The option "url" must be a string; got ${describe(url)}.`)
   }
-  if (redis !== undefined && (typeof redis !== 'object' || (redis as unknown) === null)) {
-    throw new TypeError(`The option "redis" must be an object; got ${typeName(redis)}.`)
-  }
+  if (redis !== undefined) checkObject(redis, option('redis'))
   if (prefix !== undefined && typeof prefix !== 'string') {
-    throw new TypeError(`The option "prefix" must be a string; got ${typeName(prefix)}.`)
+    throw new TypeError(`The option "prefix" must be a string; got ${describe(prefix)}.`)
   }
-  if (
-    publishTimeout !== undefined &&
-    (typeof publishTimeout !== 'number' ||
-      !Number.isSafeInteger(publishTimeout) ||
-      publishTimeout < 1 ||
-      publishTimeout > MAX_TIMER_MS)
-  ) {
-    throw new TypeError(
-      `The option "publishTimeout" must be a positive integer of milliseconds up to ${MAX_TIMER_MS}; got ${typeName(publishTimeout)}.`
-    )
+  if (publishTimeout !== undefined) {
+    checkMilliseconds(publishTimeout, option('publishTimeout'), { min: 1 })
   }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(`The option "onError" must be a function; got ${typeName(onError)}.`)
-  }
-  return options
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`
-  return Array.isArray(value) ? 'an array' : typeof value
+  if (onError !== undefined) checkFunction(onError, option('onError'))
+  return options as RedisBackplaneOptions
 }

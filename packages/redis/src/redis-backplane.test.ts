@@ -230,6 +230,9 @@ describe('createRedisBackplane', () => {
   it('throws a TypeError naming a bad option', () => {
     expect(() => createRedisBackplane({ url: 6379 as never })).toThrow(/"url"/)
     expect(() => createRedisBackplane({ publishTimeout: -1 })).toThrow(/publishTimeout/)
+    expect(() => createRedisBackplane({ publishTimeout: 1.5 })).toThrow(/"publishTimeout"/)
+    expect(() => createRedisBackplane({ publishTimeout: 0 })).toThrow(/"publishTimeout"/)
+    expect(() => createRedisBackplane({ publishTimeout: 2 ** 31 })).toThrow(/"publishTimeout"/)
     expect(() => createRedisBackplane({ prefix: null as never })).toThrow(/prefix/)
     expect(() => createRedisBackplane('redis://x' as never)).toThrow(/options/)
   })

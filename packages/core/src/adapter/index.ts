@@ -1,7 +1,8 @@
 /**
  * `@ssekit/core/adapter`: what a framework adapter needs and an application does not. Lazy
  * per-request streams on Node responses, the middleware's options and shutdown, the resolved
- * stream options, and the sink interface for adapters that bring their own sink.
+ * stream options, the sink interface for adapters that bring their own sink, and the option
+ * checks every package of the library shares (adapters and backplanes alike).
  *
  * May import: every other folder.
  */
@@ -15,3 +16,4 @@ export {
 export { resolveStreamOptions, type ResolvedStreamOptions } from '../stream/options.js'
 export type { SinkListener, SseSink } from '../sink/sink.js'
 export type { NodeRequest, NodeResponse } from '../sink/node-types.js'
+export { checkFunction, checkMilliseconds, checkObject, describe, option } from '../util/index.js'

@@ -1,5 +1,13 @@
 import type { Backplane, HistoryLimits } from './backplane.js'
-import { describe } from '../util/index.js'
+import {
+  checkBoolean,
+  checkCount,
+  checkFunction,
+  checkMilliseconds,
+  checkObject,
+  describe,
+  option,
+} from '../util/index.js'
 
 /**
  * How much of a channel's past a reconnecting client can catch up on. A client whose
@@ -130,6 +138,9 @@ export interface ResolvedChannelOptions {
   readonly onError: (error: unknown) => void
 }
 
+/** History bounds, which `Infinity` leaves unbounded. */
+const UNBOUNDED = { unbounded: true } as const
+
 const NO_HISTORY: HistoryLimits = Object.freeze({ maxEvents: 0, maxBytes: 0, maxAge: 0 })
 
 /**
@@ -156,9 +167,7 @@ export function resolveChannelOptions(
       `The option "backplane" must have publish, subscribe and replay methods; got ${describe(backplane)}.`
     )
   }
-  if (ids !== undefined && typeof ids !== 'boolean') {
-    throw new TypeError(`The option "ids" must be a boolean; got ${describe(ids)}.`)
-  }
+  if (ids !== undefined) checkBoolean(ids, option('ids'))
   if (
     resyncEvent !== undefined &&
     (typeof resyncEvent !== 'string' || resyncEvent === '' || /[\r\n]/.test(resyncEvent))
@@ -167,9 +176,7 @@ export function resolveChannelOptions(
       `The option "resyncEvent" must be a non-empty event type without CR or LF; got ${describe(resyncEvent)}.`
     )
   }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(`The option "onError" must be a function; got ${describe(onError)}.`)
-  }
+  if (onError !== undefined) checkFunction(onError, option('onError'))
   return {
     backplane,
     ids: ids ?? true,
@@ -189,9 +196,7 @@ export function resolveChannelOptions(
 export function checkSubscribeOptions(options: SubscribeOptions | undefined): SubscribeOptions {
   if (options === undefined) return {}
   const { filter, lastEventId } = checkObject(options, 'Subscribe options') as SubscribeOptions
-  if (filter !== undefined && typeof filter !== 'function') {
-    throw new TypeError(`The option "filter" must be a function; got ${describe(filter)}.`)
-  }
+  if (filter !== undefined) checkFunction(filter, option('filter'))
   if (lastEventId !== undefined && lastEventId !== null && typeof lastEventId !== 'string') {
     throw new TypeError(
       `The option "lastEventId" must be a string or null; got ${describe(lastEventId)}.`
@@ -242,31 +247,16 @@ function resolveHistory(history: HistoryOptions | undefined): HistoryLimits {
     maxEvents:
       maxEvents === undefined
         ? DEFAULT_HISTORY.maxEvents
-        : checkBound(maxEvents, 'maxEvents', true),
+        : checkCount(maxEvents, option('history.maxEvents'), UNBOUNDED),
     maxBytes:
-      maxBytes === undefined ? DEFAULT_HISTORY.maxBytes : checkBound(maxBytes, 'maxBytes', false),
-    maxAge: maxAge === undefined ? DEFAULT_HISTORY.maxAge : checkBound(maxAge, 'maxAge', true),
+      maxBytes === undefined
+        ? DEFAULT_HISTORY.maxBytes
+        : checkCount(maxBytes, option('history.maxBytes'), UNBOUNDED),
+    maxAge:
+      maxAge === undefined
+        ? DEFAULT_HISTORY.maxAge
+        : checkMilliseconds(maxAge, option('history.maxAge'), UNBOUNDED),
   }
-}
-
-function checkBound(value: unknown, name: string, integer: boolean): number {
-  const valid =
-    typeof value === 'number' &&
-    value >= 0 &&
-    (value === Infinity || (integer ? Number.isSafeInteger(value) : Number.isFinite(value)))
-  if (!valid) {
-    throw new TypeError(
-      `The option "history.${name}" must be a non-negative ${integer ? 'integer' : 'number'} or Infinity; got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkObject(value: unknown, what: string): object {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${what} must be an object; got ${describe(value)}.`)
-  }
-  return value
 }
 
 function isBackplane(value: unknown): value is Backplane {

@@ -1,4 +1,4 @@
-import { describe } from '../util/index.js'
+import { checkMilliseconds, describe } from '../util/index.js'
 /**
  * One Server-Sent Event, as the application describes it.
  *
@@ -18,7 +18,7 @@ export interface SseEvent {
   data?: unknown
   /** Becomes the client's Last-Event-ID. An empty string resets it. */
   id?: string
-  /** Reconnection delay the client should use, in milliseconds (a non-negative integer). */
+  /** Reconnection delay the client should use, in milliseconds (an integer from 0 to 2147483647). */
   retry?: number
   /** Comment line(s), ignored by clients; useful as a keep-alive or for debugging. */
   comment?: string
@@ -36,7 +36,7 @@ const FIELDS = 'comment, event, id, retry or data'
  * @param event - The event to serialize.
  * @returns The frame text.
  * @throws TypeError naming the offending field when the event cannot be sent as given: CR or LF
- * in `event` or `id`, NUL in `id`, a `retry` that is not a non-negative integer, `data` that
+ * in `event` or `id`, NUL in `id`, a `retry` that is not an integer from 0 to 2147483647, `data` that
  * cannot be JSON-encoded (or would lose its contents: a Map, Set, ArrayBuffer or typed array), a
  * field of the wrong type, or an event with no field at all.
  *
@@ -54,7 +54,8 @@ export function formatEvent(event: SseEvent): string {
   let frame = comment === undefined ? '' : formatComment(comment, 'comment')
   if (type !== undefined) frame += `event: ${singleLine(type, 'event')}\n`
   if (id !== undefined) frame += `id: ${checkId(id)}\n`
-  if (retry !== undefined) frame += `retry: ${checkRetry(retry)}\n`
+  if (retry !== undefined)
+    frame += `retry: ${checkMilliseconds(retry, 'The event field "retry"')}\n`
   if (data !== undefined) frame += formatData(data)
   // Without a data line the client discards the event; an empty one makes the listener fire.
   else if (type !== undefined) frame += 'data: \n'
@@ -202,15 +203,6 @@ function checkId(value: unknown): string {
     )
   }
   return id
-}
-
-function checkRetry(retry: unknown): number {
-  if (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0) {
-    throw new TypeError(
-      `The event field "retry" must be a non-negative integer number of milliseconds; got ${describe(retry)}.`
-    )
-  }
-  return retry
 }
 
 function fieldTypeError(field: string, expected: string, value: unknown): TypeError {

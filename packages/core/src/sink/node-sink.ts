@@ -1,5 +1,11 @@
 import { flushAfterTurn, type TurnWriter } from './after-turn.js'
-import { decodeHeaderText, deferred, type Deferred, describe } from '../util/index.js'
+import {
+  checkFunction,
+  decodeHeaderText,
+  deferred,
+  type Deferred,
+  describe,
+} from '../util/index.js'
 import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'
@@ -207,8 +213,6 @@ export function createNodeSink(req: NodeRequest, res: NodeResponse, onOpen?: () 
       `The parameter "res" must be a node:http or node:http2 response; got ${describe(res)}.`
     )
   }
-  if (onOpen !== undefined && typeof onOpen !== 'function') {
-    throw new TypeError(`The parameter "onOpen" must be a function; got ${describe(onOpen)}.`)
-  }
+  if (onOpen !== undefined) checkFunction(onOpen, 'The parameter "onOpen"')
   return new NodeSink(req, res, onOpen)
 }

@@ -1,4 +1,10 @@
-import { checkStreamHeaders, describe, MAX_TIMER_MS } from '../util/index.js'
+import {
+  checkCount,
+  checkMilliseconds,
+  checkStreamHeaders,
+  describe,
+  option,
+} from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
 
@@ -129,19 +135,26 @@ export function resolveStreamOptions(
   const { heartbeat, retry, headers, maxBufferedBytes, slowClient } = overrides
   const { sendTimeout, maxDuration, finalEvent, group } = overrides
   const result: ResolvedStreamOptions = {
-    heartbeat: heartbeat === undefined ? base.heartbeat : checkDelay(heartbeat, 'heartbeat'),
-    retry: retry === undefined ? base.retry : checkInteger(retry, 'retry'),
+    heartbeat:
+      heartbeat === undefined ? base.heartbeat : checkMilliseconds(heartbeat, option('heartbeat')),
+    retry: retry === undefined ? base.retry : checkMilliseconds(retry, option('retry')),
     headers:
       headers === undefined
         ? base.headers
         : { ...base.headers, ...checkStreamHeaders(headers, 'headers') },
     maxBufferedBytes:
-      maxBufferedBytes === undefined ? base.maxBufferedBytes : checkBufferBound(maxBufferedBytes),
+      maxBufferedBytes === undefined
+        ? base.maxBufferedBytes
+        : checkCount(maxBufferedBytes, option('maxBufferedBytes')),
     slowClient: slowClient === undefined ? base.slowClient : checkPolicy(slowClient),
     sendTimeout:
-      sendTimeout === undefined ? base.sendTimeout : checkDelay(sendTimeout, 'sendTimeout'),
+      sendTimeout === undefined
+        ? base.sendTimeout
+        : checkMilliseconds(sendTimeout, option('sendTimeout')),
     maxDuration:
-      maxDuration === undefined ? base.maxDuration : checkDelay(maxDuration, 'maxDuration'),
+      maxDuration === undefined
+        ? base.maxDuration
+        : checkMilliseconds(maxDuration, option('maxDuration')),
     finalFrame:
       finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
     group: group === undefined ? base.group : checkGroup(group),
@@ -150,36 +163,10 @@ export function resolveStreamOptions(
   return result
 }
 
-function checkDelay(value: unknown, name: string): number {
-  const ms = checkInteger(value, name)
-  if (ms > MAX_TIMER_MS) {
-    throw new TypeError(`The option "${name}" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
-  }
-  return ms
-}
-
 function checkGroup(value: unknown): SseStreamGroup {
   if (!isStreamGroup(value)) {
     throw new TypeError(
       `The option "group" must come from createStreamGroup(); got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(
-      `The option "${name}" must be a non-negative integer (milliseconds); got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkBufferBound(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new TypeError(
-      `The option "maxBufferedBytes" must be a non-negative number of bytes; got ${describe(value)}.`
     )
   }
   return value

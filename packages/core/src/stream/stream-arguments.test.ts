@@ -50,7 +50,7 @@ const streamCalls: {
   {
     call: 'init({ sendTimeout: 2 ** 31 })',
     run: (s) => s.init({ sendTimeout: 2 ** 31 }),
-    message: /"sendTimeout" must be at most 2147483647/,
+    message: /"sendTimeout" must be a whole number of milliseconds from 0 to 2147483647/,
   },
   {
     call: 'init({ retry: "1000" })',
@@ -125,7 +125,7 @@ const streamCalls: {
   {
     call: 'send({ retry: -1 })',
     run: (s) => s.send({ retry: -1 }),
-    message: /field "retry" must be a non-negative integer/,
+    message: /field "retry" must be a whole number of milliseconds/,
   },
   {
     call: 'send({ retry: 1.5 })',
@@ -180,7 +180,7 @@ const streamCalls: {
   {
     call: 'closeAll({ grace: -1 })',
     run: (_s, g) => g.closeAll({ grace: -1 }),
-    message: /"grace" must be a number of ms/,
+    message: /"grace" must be a whole number of milliseconds/,
     started: true,
   },
   {
@@ -192,7 +192,7 @@ const streamCalls: {
   {
     call: 'closeAll({ grace: 2 ** 31 })',
     run: (_s, g) => g.closeAll({ grace: 2 ** 31 }),
-    message: /"grace" must be a number of ms from 0 to 2147483647/,
+    message: /"grace" must be a whole number of milliseconds from 0 to 2147483647/,
     started: true,
   },
   {

@@ -1,4 +1,4 @@
-import { describe, MAX_TIMER_MS } from '../util/index.js'
+import { checkMilliseconds, describe, option } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */
@@ -90,11 +90,7 @@ class StreamGroup implements InternalStreamGroup {
       )
     }
     const { event, grace = DEFAULT_GRACE_MS } = options
-    if (typeof grace !== 'number' || !(grace >= 0 && grace <= MAX_TIMER_MS)) {
-      throw new TypeError(
-        `The option "grace" must be a number of ms from 0 to ${MAX_TIMER_MS}; got ${describe(grace)}.`
-      )
-    }
+    checkMilliseconds(grace, option('grace'))
     const finalFrame = event === undefined ? undefined : formatEventOption(event, 'event')
     this.#finalFrame = finalFrame
     const members = [...this.#members]

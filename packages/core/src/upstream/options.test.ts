@@ -32,7 +32,7 @@ const invalid: [string, unknown, RegExp][] = [
     /"bodyMediaType"/,
   ],
   ['a bodyMediaType without body', { url, bodyMediaType: 'text/plain' }, /without a "body"/],
-  ['a negative timeout', { url, timeout: -1 }, /"timeout" must be a number of milliseconds/],
+  ['a negative timeout', { url, timeout: -1 }, /"timeout" must be a whole number of milliseconds/],
   ['an infinite timeout', { url, timeout: Infinity }, /"timeout"/],
   ['a NaN idleTimeout', { url, idleTimeout: NaN }, /"idleTimeout"/],
   ['a string idleTimeout', { url, idleTimeout: '5' }, /"idleTimeout"/],

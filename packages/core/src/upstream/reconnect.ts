@@ -1,4 +1,11 @@
-import { describe, MAX_TIMER_MS } from '../util/index.js'
+import {
+  checkBoolean,
+  checkCount,
+  checkFunction,
+  checkMilliseconds,
+  describe,
+  option,
+} from '../util/index.js'
 import type { SseTimeoutError, SseUpstreamError } from './errors.js'
 
 /**
@@ -156,17 +163,34 @@ export function resolveReconnect(
     )
   }
   const options: SseReconnectOptions = value === true ? {} : value
-  const initialDelay = checkDelay(options.initialDelay, 'initialDelay', DEFAULT_RECONNECT_DELAY_MS)
+  const { maxAttempts, maxElapsed, initialDelay, maxDelay, resumeAfterEnd } = options
   const reconnect: ResolvedReconnect = {
-    maxAttempts: checkAttempts(options.maxAttempts),
-    maxElapsed: checkElapsed(options.maxElapsed),
-    initialDelay,
-    maxDelay: checkDelay(options.maxDelay, 'maxDelay', DEFAULT_MAX_RECONNECT_DELAY_MS),
-    resumeAfterEnd: checkFlag(options.resumeAfterEnd, 'resumeAfterEnd', true),
-    onRetry: checkHook(options.onRetry, 'onRetry'),
-    onGiveUp: checkHook(options.onGiveUp, 'onGiveUp'),
+    maxAttempts:
+      maxAttempts === undefined
+        ? DEFAULT_RECONNECT_ATTEMPTS
+        : checkCount(maxAttempts, option('reconnect.maxAttempts'), { unbounded: true }),
+    maxElapsed:
+      maxElapsed === undefined
+        ? DEFAULT_RECONNECT_ELAPSED_MS
+        : checkMilliseconds(maxElapsed, option('reconnect.maxElapsed'), { unbounded: true }),
+    initialDelay:
+      initialDelay === undefined
+        ? DEFAULT_RECONNECT_DELAY_MS
+        : checkMilliseconds(initialDelay, option('reconnect.initialDelay')),
+    maxDelay:
+      maxDelay === undefined
+        ? DEFAULT_MAX_RECONNECT_DELAY_MS
+        : checkMilliseconds(maxDelay, option('reconnect.maxDelay')),
+    resumeAfterEnd:
+      resumeAfterEnd === undefined
+        ? true
+        : checkBoolean(resumeAfterEnd, option('reconnect.resumeAfterEnd')),
+    onRetry: optionalFunction(options.onRetry, 'reconnect.onRetry'),
+    onGiveUp: optionalFunction(options.onGiveUp, 'reconnect.onGiveUp'),
   }
-  const nonIdempotent = checkFlag(options.nonIdempotent, 'nonIdempotent', false)
+  const nonIdempotent =
+    options.nonIdempotent !== undefined &&
+    checkBoolean(options.nonIdempotent, option('reconnect.nonIdempotent'))
   if (streamedBody) return { reconnect: undefined, refused: 'a streamed body cannot be sent twice' }
   if (!nonIdempotent && !IDEMPOTENT_METHODS.has(method.toUpperCase())) {
     return {
@@ -202,54 +226,6 @@ export function reconnectDelay(
   return retry === undefined ? Math.round(delay / 2 + (delay / 2) * random) : delay
 }
 
-function checkAttempts(value: unknown): number {
-  if (value === undefined) return DEFAULT_RECONNECT_ATTEMPTS
-  if (
-    typeof value !== 'number' ||
-    value < 0 ||
-    !(Number.isSafeInteger(value) || value === Infinity)
-  ) {
-    throw new TypeError(
-      `The option "reconnect.maxAttempts" must be an integer of at least 0, or Infinity; got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkElapsed(value: unknown): number {
-  if (value === undefined) return DEFAULT_RECONNECT_ELAPSED_MS
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new TypeError(
-      `The option "reconnect.maxElapsed" must be a number of milliseconds of at least 0, or Infinity; got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkDelay(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new TypeError(
-      `The option "reconnect.${name}" must be a number of milliseconds from 0 to ${MAX_TIMER_MS}; got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkFlag(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`The option "reconnect.${name}" must be a boolean; got ${describe(value)}.`)
-  }
-  return value
-}
-
-function checkHook<T>(value: T, name: string): T | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'function') {
-    throw new TypeError(
-      `The option "reconnect.${name}" must be a function; got ${describe(value)}.`
-    )
-  }
-  return value
+function optionalFunction<T>(value: T, name: string): T | undefined {
+  return value === undefined ? undefined : checkFunction(value, option(name))
 }

@@ -1,9 +1,14 @@
 import {
+  checkBoolean,
+  checkCount,
+  checkFunction,
   checkHeaderText,
   checkHeaderValue,
+  checkMilliseconds,
   checkToken,
   describe,
-  MAX_TIMER_MS,
+  option,
+  type NumberRule,
 } from '../util/index.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { decodeComponent, redactUrl } from './redact.js'
@@ -106,27 +111,42 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     lastEventId,
     body,
     streamedBody: streamed,
-    forward: checkBoolean(options.forward, 'forward', false),
+    forward: optional(options.forward, 'forward', checkBoolean, false),
     signal: checkSignal(options.signal),
-    timeout: checkTimeout(options.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT_MS),
-    idleTimeout: checkTimeout(options.idleTimeout, 'idleTimeout', 0),
-    eventTimeout: checkTimeout(options.eventTimeout, 'eventTimeout', DEFAULT_EVENT_TIMEOUT_MS),
+    timeout: optional(options.timeout, 'timeout', checkMilliseconds, DEFAULT_REQUEST_TIMEOUT_MS),
+    idleTimeout: optional(options.idleTimeout, 'idleTimeout', checkMilliseconds, 0),
+    eventTimeout: optional(
+      options.eventTimeout,
+      'eventTimeout',
+      checkMilliseconds,
+      DEFAULT_EVENT_TIMEOUT_MS
+    ),
     reconnect,
     reconnectRefused: refused,
-    onOpen: checkFunction(options.onOpen, 'onOpen'),
+    onOpen: optional(options.onOpen, 'onOpen', checkFunction, undefined),
     logger: pickLogger(checkDebug(options.debug)),
     fetch: checkFetch(options.fetch),
     redirect: resolveRedirect(options.redirect, options.unsafeForwardCredentialsOnRedirect),
-    transform: checkFunction(options.transform, 'transform'),
-    collect: checkBoolean(options.collect, 'collect', true),
-    maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),
-    maxCollectedBytes: checkCount(
+    transform: optional(options.transform, 'transform', checkFunction, undefined),
+    collect: optional(options.collect, 'collect', checkBoolean, true),
+    maxEvents: optional(options.maxEvents, 'maxEvents', checkCount, DEFAULT_MAX_EVENTS, UNBOUNDED),
+    maxCollectedBytes: optional(
       options.maxCollectedBytes,
       'maxCollectedBytes',
+      checkCount,
       DEFAULT_MAX_COLLECTED_BYTES,
-      0
+      UNBOUNDED
     ),
-    maxEventSize: checkCount(options.maxEventSize, 'maxEventSize', DEFAULT_MAX_EVENT_SIZE, 1),
+    maxEventSize: optional(
+      options.maxEventSize,
+      'maxEventSize',
+      checkCount,
+      DEFAULT_MAX_EVENT_SIZE,
+      {
+        min: 1,
+        unbounded: true,
+      }
+    ),
   }
 }
 
@@ -283,29 +303,11 @@ function checkBody(value: unknown, method: string): Body {
   return { body: json, json: true, streamed: false }
 }
 
-function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`The option "${name}" must be a boolean; got ${describe(value)}.`)
-  }
-  return value
-}
-
 function checkSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined
   if (!(value instanceof AbortSignal)) {
     throw new TypeError(
       `The option "signal" must be an AbortSignal, e.g. from an AbortController; got ${describe(value)}.`
-    )
-  }
-  return value
-}
-
-function checkTimeout(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new TypeError(
-      `The option "${name}" must be a number of milliseconds from 0 (no timeout) to ${MAX_TIMER_MS}; got ${describe(value)}.`
     )
   }
   return value
@@ -328,27 +330,28 @@ function checkFetch(value: unknown): SseFetch {
     // Looked up per request, so a fetch patched or mocked after import is the one used.
     return (input, init) => globalThis.fetch(input, init)
   }
-  return checkFunction(value, 'fetch') as SseFetch
+  return checkFunction(value, option('fetch')) as SseFetch
 }
 
-function checkFunction<T>(value: T, name: string): T | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'function') {
-    throw new TypeError(`The option "${name}" must be a function; got ${describe(value)}.`)
-  }
-  return value
-}
+/** Counts and sizes of a call that `Infinity` leaves unbounded. */
+const UNBOUNDED: NumberRule = { unbounded: true }
 
-function checkCount(value: unknown, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (
-    typeof value !== 'number' ||
-    value < min ||
-    !(Number.isSafeInteger(value) || value === Infinity)
-  ) {
-    throw new TypeError(
-      `The option "${name}" must be an integer of at least ${min}, or Infinity; got ${describe(value)}.`
-    )
-  }
-  return value
+/**
+ * Checks an option with one of the shared rules, or gives its default when it is absent.
+ *
+ * @param value - The option's value.
+ * @param name - The option's name.
+ * @param check - The rule of its kind.
+ * @param fallback - Its default.
+ * @param rule - Bounds for a numeric rule.
+ * @returns The value, or the default.
+ */
+function optional<T, D>(
+  value: T | undefined,
+  name: string,
+  check: (value: T, field: string, rule?: NumberRule) => T,
+  fallback: D,
+  rule?: NumberRule
+): T | D {
+  return value === undefined ? fallback : check(value, option(name), rule)
 }

@@ -102,7 +102,7 @@ const rows: { case: string; options: unknown; message: RegExp }[] = [
   {
     case: 'a negative timeout',
     options: { timeout: -1 },
-    message: /"timeout" must be a number of milliseconds/,
+    message: /"timeout" must be a whole number of milliseconds/,
   },
   { case: 'a NaN timeout', options: { timeout: NaN }, message: /"timeout"/ },
   { case: 'an infinite timeout', options: { timeout: Infinity }, message: /"timeout"/ },

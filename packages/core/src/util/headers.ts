@@ -1,14 +1,4 @@
-import { describe } from './describe.js'
-
-/** An HTTP token (RFC 9110 §5.6.2), the only legal shape of a header name or method. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** Characters no header value may hold: controls other than HTAB, which split the block. */
-// eslint-disable-next-line no-control-regex -- these are exactly the characters refused.
-const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/
-
-/** Characters beyond Latin-1, which a header value, one byte per character, cannot carry. */
-const WIDE_CHAR = /[\u0100-\uffff]/
+import { checkHeaderValue, checkToken } from './validate.js'
 
 /**
  * Builds the response headers of an event stream.
@@ -32,64 +22,6 @@ export function sseHeaders(
   }
   if (keepAlive) headers.Connection = 'keep-alive'
   return extra === undefined ? headers : { ...headers, ...extra }
-}
-
-/**
- * Checks that a value is a header name (an HTTP token).
- *
- * @param name - The candidate header name.
- * @param field - What to call it in the error message.
- * @returns The name.
- * @throws TypeError when it is not a token.
- */
-export function checkToken(name: unknown, field: string): string {
-  if (typeof name !== 'string' || !TOKEN.test(name)) {
-    throw new TypeError(
-      `${field} must be an HTTP token (letters, digits and !#$%&'*+-.^_\`|~); got ${describe(name)}.`
-    )
-  }
-  return name
-}
-
-/**
- * Checks that a value can be sent as a header value: a string without CR, LF, NUL or other
- * control characters, which would split the header block, and with no character beyond
- * Latin-1, since a header carries one byte per character.
- *
- * @param value - The candidate header value.
- * @param field - What to call it in the error message.
- * @returns The value.
- * @throws TypeError when it cannot be sent.
- */
-export function checkHeaderValue(value: unknown, field: string): string {
-  const text = checkHeaderText(value, field)
-  if (WIDE_CHAR.test(text)) {
-    throw new TypeError(
-      `${field} must hold Latin-1 characters only (one byte each); got ${JSON.stringify(text)}. Encode other text first, for instance with encodeURIComponent.`
-    )
-  }
-  return text
-}
-
-/**
- * Checks a header value that the library encodes as UTF-8 itself (`Last-Event-ID`): any text
- * without CR, LF, NUL or other control characters.
- *
- * @param value - The candidate value.
- * @param field - What to call it in the error message.
- * @returns The value.
- * @throws TypeError when it is not a string or holds a control character.
- */
-export function checkHeaderText(value: unknown, field: string): string {
-  if (typeof value !== 'string') {
-    throw new TypeError(`${field} must be a string; got ${describe(value)}.`)
-  }
-  if (CONTROL_CHAR.test(value)) {
-    throw new TypeError(
-      `${field} must not contain CR, LF, NUL or other control characters; got ${JSON.stringify(value)}.`
-    )
-  }
-  return value
 }
 
 /**

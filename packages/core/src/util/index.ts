@@ -1,6 +1,6 @@
 /**
- * Small helpers every feature uses: describing a value in an error message, checking header
- * names and values, timers and the timer limit, deferred promises, watching abort signals,
+ * Small helpers every feature uses: describing a value in an error message, the one set of
+ * validation rules for options (`validate.ts`), checking header names and values, timers and the timer limit, deferred promises, watching abort signals,
  * decoding header text and counting UTF-8 bytes. Other folders import them from here.
  *
  * May import: nothing outside `util`.
@@ -8,13 +8,19 @@
 export { deferred, type Deferred } from './deferred.js'
 export { describe } from './describe.js'
 export { decodeHeaderText } from './header-text.js'
+export { checkStreamHeaders, sseHeaders } from './headers.js'
+export { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
+export { unref } from './timers.js'
+export { utf8Length } from './utf8.js'
 export {
+  checkBoolean,
+  checkCount,
+  checkFunction,
   checkHeaderText,
   checkHeaderValue,
-  checkStreamHeaders,
+  checkMilliseconds,
+  checkObject,
   checkToken,
-  sseHeaders,
-} from './headers.js'
-export { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
-export { MAX_TIMER_MS, unref } from './timers.js'
-export { utf8Length } from './utf8.js'
+  option,
+  type NumberRule,
+} from './validate.js'
