@@ -1,4 +1,3 @@
-import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import {
   checkFunction,
   decodeHeaderText,
@@ -10,6 +9,7 @@ import { watchEnd } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'
 import { prepareStreamSocket } from './stream-socket.js'
+import { TurnBatch } from './turn-batch.js'
 
 /** The part of both response classes a sink uses, plus compression middleware's `flush`. */
 interface Response {
@@ -28,29 +28,21 @@ interface Response {
   off(event: 'close' | 'drain', listener: () => void): unknown
 }
 
-/** Bytes a response may buffer before `write` reports backpressure: Node's default. */
-const HIGH_WATER_MARK = 16 * 1024
-
-class NodeSink implements SseSink, TurnWriter {
+/**
+ * A sink on a Node response. The first frame of a turn leaves at once (a lone event waits for
+ * nothing); the frames written after it in the same turn leave together once it is over.
+ */
+class NodeSink extends TurnBatch implements SseSink {
   readonly keepAlive: boolean
   readonly lastEventId: string | undefined
   readonly #req: NodeRequest
   readonly #res: Response
   readonly #onOpen: (() => void) | undefined
-  #listener: SinkListener | undefined
   #closed = false
   #whenClosed: Deferred<void> | undefined
-  /**
-   * Frames written during this turn of the event loop after its first, sent in one write once
-   * the turn is over: each `res.write` costs about a microsecond of framing, whatever its size.
-   */
-  #pending = ''
-  /** Something was written during this turn; a flush is due once it is over. */
-  #scheduled = false
-  /** `write` reported backpressure; the listener waits for `onDrain`. */
-  #full = false
 
   constructor(req: NodeRequest, res: NodeResponse, onOpen: (() => void) | undefined) {
+    super()
     this.#req = req
     this.#res = res as unknown as Response
     this.#onOpen = onOpen
@@ -63,16 +55,15 @@ class NodeSink implements SseSink, TurnWriter {
       id === undefined ? undefined : decodeHeaderText(Array.isArray(id) ? id.join(', ') : id)
   }
 
-  get bufferedBytes(): number {
-    // Pending text counts in UTF-16 units: exact for ASCII, close enough for a bound.
-    return this.#res.writableLength + this.#pending.length
+  protected get queuedBytes(): number {
+    return this.#res.writableLength
   }
 
   connect(listener: SinkListener): void {
-    this.#listener = listener
+    this.listener = listener
     // Stays until the response closes, even after `end`: shutdown waits for that moment.
     this.#res.on('close', this.#onClose)
-    this.#res.on('drain', this.#onDrain)
+    this.#res.on('drain', this.onDrain)
   }
 
   open(headers: Record<string, string>): void {
@@ -93,32 +84,20 @@ class NodeSink implements SseSink, TurnWriter {
   }
 
   write(text: string): boolean {
-    // The first frame of a turn leaves at once: a lone event waits for nothing.
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      flushAfterTurn(this)
-      return this.#send(text)
-    }
-    this.#pending += text
-    if (this.#pending.length < HIGH_WATER_MARK) return true
-    // A full batch leaves now: the socket, not the batch, tells the producer to wait.
-    const batch = this.#pending
-    this.#pending = ''
-    return this.#send(batch)
+    const first = this.add(text)
+    if (!first && !this.batchFull) return true
+    return this.#send(this.take())
   }
 
-  flush(): void {
-    this.#scheduled = false
-    const text = this.#pending
-    if (text === '') return
-    this.#pending = ''
-    if (!this.#closed && this.#send(text)) this.#onDrain()
+  protected sendTurn(): void {
+    const text = this.take()
+    if (text !== '' && !this.#closed && this.#send(text)) this.onDrain()
   }
 
   end(abort: boolean): void {
     this.#detach()
     if (abort) {
-      this.#pending = ''
+      this.pending = ''
       this.#res.destroy()
     } else {
       // The patched `end` sends what is pending first.
@@ -137,15 +116,8 @@ class NodeSink implements SseSink, TurnWriter {
     const ok = res.write(text)
     // Compression middleware buffers until flushed; an event must leave now.
     if (res.flush !== undefined) res.flush()
-    if (!ok) this.#full = true
+    if (!ok) this.noteFull()
     return ok
-  }
-
-  /** There may be room again: tell a listener that waits for it, if there is. */
-  readonly #onDrain = (): void => {
-    if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
-    this.#full = false
-    this.#listener?.onDrain()
   }
 
   whenClosed(): Promise<void> {
@@ -155,16 +127,16 @@ class NodeSink implements SseSink, TurnWriter {
 
   /** Someone else ended the response: the stream is over, though bytes may still be leaving. */
   readonly #onEnded = (): void => {
-    const listener = this.#listener
-    this.#pending = ''
+    const listener = this.listener
+    this.pending = ''
     this.#detach()
     listener?.onClose()
   }
 
   readonly #onClose = (): void => {
-    const listener = this.#listener
+    const listener = this.listener
     this.#closed = true
-    this.#pending = ''
+    this.pending = ''
     this.#res.off('close', this.#onClose)
     this.#detach()
     this.#whenClosed?.resolve()
@@ -172,9 +144,9 @@ class NodeSink implements SseSink, TurnWriter {
   }
 
   #detach(): void {
-    if (this.#listener === undefined) return
-    this.#listener = undefined
-    this.#res.off('drain', this.#onDrain)
+    if (this.listener === undefined) return
+    this.listener = undefined
+    this.#res.off('drain', this.onDrain)
   }
 }
 

@@ -1,12 +1,9 @@
 import { decodeHeaderText, describe } from '../util/index.js'
-import { flushAfterTurn, type TurnWriter } from './after-turn.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'
 import { watchEnd, type EndableResponse } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import { prepareStreamSocket } from './stream-socket.js'
-
-/** Bytes queued in the body before `write` reports backpressure, as Node sockets do. */
-const HIGH_WATER_MARK = 16 * 1024
+import { HIGH_WATER_MARK, TurnBatch } from './turn-batch.js'
 
 /** Encoding holds no state between calls: one encoder serves every sink. */
 const encoder = new TextEncoder()
@@ -47,25 +44,20 @@ interface DirectResponse extends EndableResponse {
   off(event: 'drain', listener: () => void): unknown
 }
 
-class ReadableStreamSink implements WebSink, TurnWriter {
+/**
+ * A sink on a web body. Every frame of a turn leaves with the others once the turn is over, as
+ * one chunk: each chunk costs the reader a promise and a write, whatever its size. The pending
+ * text also holds what is written while the queue drains for the hand-over to the Node
+ * response.
+ */
+class ReadableStreamSink extends TurnBatch implements WebSink {
   // The runtime serving the Response manages the connection and its headers.
   readonly keepAlive = false
   readonly lastEventId: string | undefined
   readonly body: ReadableStream<Uint8Array>
   headers: Record<string, string> | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
-  #listener: SinkListener | undefined
   #ended = false
-  /**
-   * Text written during this turn of the event loop, sent as one chunk once it is over: each
-   * chunk costs the reader a promise and a write, whatever its size. Also holds the text
-   * written while the queue drains for the hand-over to the Node response.
-   */
-  #pending = ''
-  /** A flush is due once the turn is over. */
-  #scheduled = false
-  /** `write` reported backpressure; the listener waits for `onDrain`. */
-  #full = false
   /** The Node response behind the body, until the sink writes to it directly. */
   readonly #response: DirectResponse | undefined
   /** The Node server reads the body through its own reader, to write it to `#response`. */
@@ -79,6 +71,7 @@ class ReadableStreamSink implements WebSink, TurnWriter {
   #direct: DirectResponse | undefined
 
   constructor(lastEventId: string | undefined, response: NodeResponse | undefined) {
+    super()
     this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
     this.#response = response
     this.body = new ReadableStream<Uint8Array>(
@@ -88,12 +81,12 @@ class ReadableStreamSink implements WebSink, TurnWriter {
         },
         // Called when the reader has taken enough that the queue is below the high-water mark.
         pull: () => {
-          if (this.#direct === undefined) this.#onDrain()
+          if (this.#direct === undefined) this.onDrain()
         },
         // The reader gave up: on a server, the client went away.
         cancel: () => {
-          const listener = this.#listener
-          this.#listener = undefined
+          const listener = this.listener
+          this.listener = undefined
           this.#ended = true
           listener?.onClose()
         },
@@ -107,16 +100,14 @@ class ReadableStreamSink implements WebSink, TurnWriter {
     }
   }
 
-  get bufferedBytes(): number {
-    // Pending text counts in UTF-16 units: exact for ASCII, close enough for a bound.
-    const pending = this.#pending.length
-    if (this.#direct !== undefined) return this.#direct.writableLength + pending
+  protected get queuedBytes(): number {
+    if (this.#direct !== undefined) return this.#direct.writableLength
     const desired = this.#controller.desiredSize
-    return (desired === null ? 0 : HIGH_WATER_MARK - desired) + pending
+    return desired === null ? 0 : HIGH_WATER_MARK - desired
   }
 
   connect(listener: SinkListener): void {
-    this.#listener = listener
+    this.listener = listener
   }
 
   open(headers: Record<string, string>): void {
@@ -131,26 +122,20 @@ class ReadableStreamSink implements WebSink, TurnWriter {
   write(text: string): boolean {
     // Nothing more can reach the client, and nothing is left to wait for.
     if (this.#ended) return true
-    this.#pending += text
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      flushAfterTurn(this)
-    }
-    // A full batch leaves now: the reader, not the batch, tells the producer to wait.
-    if (this.#pending.length >= HIGH_WATER_MARK) this.#send()
+    this.add(text)
+    if (this.batchFull) this.#send()
     if (this.bufferedBytes < HIGH_WATER_MARK) return true
-    this.#full = true
+    this.noteFull()
     return false
   }
 
-  flush(): void {
-    this.#scheduled = false
+  protected sendTurn(): void {
     this.#send()
   }
 
   /** Sends the pending text: to the Node response, or as one chunk. */
   #send(): void {
-    const text = this.#pending
+    const text = this.pending
     if (text === '' || this.#ended) return
     let direct = this.#direct
     if (direct === undefined) {
@@ -163,27 +148,27 @@ class ReadableStreamSink implements WebSink, TurnWriter {
       if (!this.#readWaiting) return
       direct = this.#takeOver(response)
     }
-    this.#pending = ''
+    this.pending = ''
     // Ended without going through `end` (the prototype's, called directly): writing now would
     // emit an error nobody handles.
     if (direct.writableEnded) this.#onResponseEnded()
-    else if (direct.write(text)) this.#onDrain()
+    else if (direct.write(text)) this.onDrain()
   }
 
   end(abort: boolean): void {
-    this.#listener = undefined
+    this.listener = undefined
     if (this.#ended) return
     this.#ended = true
     const direct = this.#direct
-    direct?.off('drain', this.#onDrain)
+    direct?.off('drain', this.onDrain)
     if (abort) {
-      this.#pending = ''
+      this.pending = ''
       this.#controller.error(new Error('The event stream was aborted: the client stopped reading.'))
       return
     }
-    if (direct !== undefined && this.#pending !== '') direct.write(this.#pending)
+    if (direct !== undefined && this.pending !== '') direct.write(this.pending)
     else this.#enqueuePending()
-    this.#pending = ''
+    this.pending = ''
     // Either way the server's waiting read settles, and it ends the response itself.
     this.#controller.close()
   }
@@ -194,11 +179,11 @@ class ReadableStreamSink implements WebSink, TurnWriter {
    */
   readonly #onResponseEnded = (): void => {
     if (this.#ended) return
-    const listener = this.#listener
-    this.#listener = undefined
+    const listener = this.listener
+    this.listener = undefined
     this.#ended = true
-    this.#pending = ''
-    this.#direct?.off('drain', this.#onDrain)
+    this.pending = ''
+    this.#direct?.off('drain', this.onDrain)
     this.#controller.close()
     listener?.onClose()
   }
@@ -209,9 +194,9 @@ class ReadableStreamSink implements WebSink, TurnWriter {
   }
 
   #enqueuePending(): void {
-    const text = this.#pending
+    const text = this.pending
     if (text === '') return
-    this.#pending = ''
+    this.pending = ''
     // A waiting read takes this chunk: until the server reads again, it may not be written yet.
     this.#readWaiting = false
     this.#controller.enqueue(encoder.encode(text))
@@ -243,7 +228,7 @@ class ReadableStreamSink implements WebSink, TurnWriter {
         if (empty) {
           this.#readWaiting = true
           // Text held for the hand-over goes now.
-          if (this.#pending !== '' && !this.#scheduled) this.flush()
+          if (this.pending !== '' && !this.flushDue) this.flush()
         }
         return result
       }
@@ -262,15 +247,8 @@ class ReadableStreamSink implements WebSink, TurnWriter {
    */
   #takeOver(response: DirectResponse): DirectResponse {
     this.#direct = response
-    response.on('drain', this.#onDrain)
+    response.on('drain', this.onDrain)
     return response
-  }
-
-  /** There may be room again: tell a listener that waits for it, if there is. */
-  readonly #onDrain = (): void => {
-    if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
-    this.#full = false
-    this.#listener?.onDrain()
   }
 }
 
