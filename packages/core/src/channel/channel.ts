@@ -17,7 +17,7 @@ import {
   type ChannelOptions,
   type SubscribeOptions,
 } from './options.js'
-import { describe } from '../util/index.js'
+import { describe, otherCopyNote } from '../util/index.js'
 import { formatEvent, type SseEvent } from '../event/format.js'
 import { createMemoryBackplane } from './memory-backplane.js'
 import { sendFrame, type InternalStream, type SseStream } from '../stream/stream.js'
@@ -116,7 +116,7 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
   subscribe(stream: SseStream, options?: SubscribeOptions): Subscription {
     if (!isInternalStream(stream)) {
       throw new TypeError(
-        `subscribe() needs the SseStream of a request (res.sse, ctx.sse, or Hono's stream); got ${describe(stream)}.`
+        `subscribe() needs the SseStream of a request (res.sse, ctx.sse, or Hono's stream); got ${describe(stream)}.${otherCopyNote(stream, ['send', 'init', 'close'])}`
       )
     }
     const { filter, lastEventId } = checkSubscribeOptions(options)

@@ -1,7 +1,7 @@
-import { unref } from '../util/index.js'
+import { internalKey, unref } from '../util/index.js'
 
 /** The method a stream implements to be called on each heartbeat tick. */
-export const onHeartbeat: unique symbol = Symbol('ssekit.onHeartbeat')
+export const onHeartbeat: unique symbol = Symbol.for(internalKey('onHeartbeat'))
 
 /** Something that may send a keep-alive comment when called. */
 export interface HeartbeatMember {

@@ -4,6 +4,7 @@ import {
   checkStreamHeaders,
   describe,
   option,
+  otherCopyNote,
 } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
@@ -166,7 +167,7 @@ export function resolveStreamOptions(
 function checkGroup(value: unknown): SseStreamGroup {
   if (!isStreamGroup(value)) {
     throw new TypeError(
-      `The option "group" must come from createStreamGroup(); got ${describe(value)}.`
+      `The option "group" must come from createStreamGroup(); got ${describe(value)}.${otherCopyNote(value, ['closeAll'])}`
     )
   }
   return value

@@ -1,12 +1,12 @@
-import { checkMilliseconds, describe, option } from '../util/index.js'
+import { checkMilliseconds, describe, internalKey, option } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */
-export const endForShutdown: unique symbol = Symbol('ssekit.endForShutdown')
+export const endForShutdown: unique symbol = Symbol.for(internalKey('endForShutdown'))
 /** Core-internal: drops a member's connection outright, once the grace period is over. */
-export const dropConnection: unique symbol = Symbol('ssekit.dropConnection')
-const addMember: unique symbol = Symbol('ssekit.addMember')
-const removeMember: unique symbol = Symbol('ssekit.removeMember')
+export const dropConnection: unique symbol = Symbol.for(internalKey('dropConnection'))
+const addMember: unique symbol = Symbol.for(internalKey('addMember'))
+const removeMember: unique symbol = Symbol.for(internalKey('removeMember'))
 
 /** What a group needs from an open stream. */
 export interface GroupMember {
@@ -119,12 +119,17 @@ export function createStreamGroup(): SseStreamGroup {
 }
 
 /**
- * Tells whether a value is a group made by {@link createStreamGroup}.
+ * Tells whether a value is a group made by {@link createStreamGroup}, by this copy of the
+ * library or by another one loaded in the same process (its other build).
  *
  * @param value - Any value.
  */
 export function isStreamGroup(value: unknown): value is InternalStreamGroup {
-  return value instanceof StreamGroup
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<InternalStreamGroup>)[addMember] === 'function'
+  )
 }
 
 /**

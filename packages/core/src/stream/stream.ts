@@ -1,4 +1,4 @@
-import { deferred, type Deferred, sseHeaders, unref } from '../util/index.js'
+import { deferred, type Deferred, internalKey, sseHeaders, unref } from '../util/index.js'
 import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
 import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
 import {
@@ -37,13 +37,13 @@ const HEARTBEAT = ':\n\n'
  * Core-internal: sends text that is already one or more complete frames, skipping
  * serialization. Channels serialize a broadcast once and hand the same text to every stream.
  */
-export const sendFrame: unique symbol = Symbol('ssekit.sendFrame')
+export const sendFrame: unique symbol = Symbol.for(internalKey('sendFrame'))
 
 /** Core-internal: the stream's resolved options, for the slow-client policy of channels. */
-export const streamOptions: unique symbol = Symbol('ssekit.streamOptions')
+export const streamOptions: unique symbol = Symbol.for(internalKey('streamOptions'))
 
 /** Core-internal: ends the stream as too slow, dropping the connection (policy `'disconnect'`). */
-export const dropClient: unique symbol = Symbol('ssekit.dropClient')
+export const dropClient: unique symbol = Symbol.for(internalKey('dropClient'))
 
 interface HeldFrame {
   readonly text: string
