@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, sleep, waitFor, type Listening } from '../../../../test/helpers/listen.js'
+import { listen, waitFor, type Listening } from '../../../../test/helpers/listen.js'
 import { createNodeSink } from '../sink/node-sink.js'
 import type { SlowClientPolicy } from './options.js'
 import { createSseStream, type SendResult, type SseStream } from './stream.js'
@@ -88,21 +88,21 @@ describe('a client that stops reading', () => {
     const before = usedMemory()
     let maxBuffered = 0
     let sent = 0
+    let waiting = false
     const producer = (async () => {
       for (let i = 0; sent < TOTAL; i++) {
+        waiting = true
         const result = await stream.send({ data: EVENT_DATA })
+        waiting = false
         expect(result).toEqual({ clientDisconnected: false })
         sent += FRAME_BYTES
         maxBuffered = Math.max(maxBuffered, res.writableLength)
       }
       stream.close()
     })()
-    // Let the producer run into the stalled socket.
-    let previous = -1
-    while (sent !== previous) {
-      previous = sent
-      await sleep(100)
-    }
+    // The producer ran into the stalled socket: its send waits while the response waits for
+    // a drain that cannot come before the client reads.
+    await waitFor(() => waiting && res.writableNeedDrain, 10_000, 'the producer to be held')
     const stalledAt = sent
     const peak = usedMemory() - before
     expect(stalledAt).toBeLessThan(TOTAL)
@@ -143,13 +143,17 @@ describe('a client that stops reading', () => {
     const { stream, res } = await next()
     const count = 160 // 10 MiB: enough to pass the bound and the kernel's buffers
     let maxBuffered = 0
+    // What the response holds, after every write the stream makes, from the burst to the end.
+    const write = res.write.bind(res) as (chunk: string) => boolean
+    res.write = ((chunk: string) => {
+      const ok = write(chunk)
+      maxBuffered = Math.max(maxBuffered, res.writableLength)
+      return ok
+    }) as typeof res.write
     const results: Promise<SendResult>[] = []
     for (let i = 0; i < count; i++) {
       results.push(stream.send({ id: String(i), data: EVENT_DATA }))
-      maxBuffered = Math.max(maxBuffered, res.writableLength)
     }
-    await sleep(200)
-    maxBuffered = Math.max(maxBuffered, res.writableLength)
     expect(maxBuffered).toBeLessThanOrEqual(BOUND + FRAME_BYTES)
     expect(stream.clientDisconnected).toBe(false)
     const done = Promise.all(results).then((settled) => {
@@ -158,6 +162,7 @@ describe('a client that stops reading', () => {
     })
     const received = await client.resume()
     expect((await done).every((result) => !result.clientDisconnected)).toBe(true)
+    expect(maxBuffered).toBeLessThanOrEqual(BOUND + FRAME_BYTES)
     expect(received).toBeGreaterThan(count * FRAME_BYTES)
     const ids = [...client.text().matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]))
     expect(ids).toEqual(Array.from({ length: count }, (_, i) => i))

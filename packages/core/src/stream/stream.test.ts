@@ -121,17 +121,6 @@ describe.each(transports)('SseStream over $name', (transport: Transport) => {
     expect((await client.reader.comment(1, 2000))[0]).toBe('')
   })
 
-  it('turns heartbeats off with 0', async () => {
-    const { handler, next } = capture()
-    const { open } = await serve(handler, { heartbeat: 0 })
-    const opening = open()
-    const stream = await next()
-    const client = await opening
-    await sleep(150)
-    await stream.comment('probe')
-    expect(await client.reader.comment(1)).toEqual(['probe'])
-  })
-
   it('resolves sends after the client left with clientDisconnected, and aborts the signal', async () => {
     const { handler, next } = capture()
     const { open } = await serve(handler)

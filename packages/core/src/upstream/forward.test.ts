@@ -169,15 +169,22 @@ describe.each(transports)('stream.request over $name', (transport: Transport) =>
 })
 
 describe('stream.request over node:http', () => {
-  /** A server whose handler gets a stream over each request's `res`. */
-  async function serveNode(
-    handler: (stream: SseStream, res: import('node:http').ServerResponse) => Promise<void>
-  ): Promise<Listening> {
+  /**
+   * A server whose handler gets a stream over each request's `res`. What the handler of
+   * request `index` returned (or threw) is `handled(index)`, for the test to assert on.
+   */
+  async function serveNode<Result>(
+    handler: (stream: SseStream, res: import('node:http').ServerResponse) => Promise<Result>
+  ): Promise<Listening & { handled: (index: number) => Promise<Result> }> {
+    const runs: Promise<Result>[] = []
     const server = await listen((req, res) => {
-      void handler(createSseStream(createNodeSink(req, res), { heartbeat: 0 }), res)
+      const run = handler(createSseStream(createNodeSink(req, res), { heartbeat: 0 }), res)
+      // The test awaits it; until then a rejection is not an unhandled one.
+      run.catch(() => undefined)
+      runs.push(run)
     })
     cleanups.push(() => server.close())
-    return server
+    return { ...server, handled: (index) => runs[index]! }
   }
 
   it('starts the stream only after the upstream check, so a handler can answer with an error status', async () => {
@@ -236,11 +243,11 @@ describe('stream.request over node:http', () => {
     const server = await serveNode(async (stream) => {
       stream.init()
       stream.close()
-      const result = await stream.request({ url: upstream.url, forward: true })
-      expect(result).toEqual({ events: [], clientDisconnected: true })
+      return stream.request({ url: upstream.url, forward: true })
     })
     await (await fetch(server.url)).text()
-    await sleep(50)
+    // Had it called the upstream, it would have resolved only once the upstream answered.
+    expect(await server.handled(0)).toEqual({ events: [], clientDisconnected: true })
     expect(upstream.calls).toHaveLength(0)
   })
 
@@ -250,21 +257,24 @@ describe('stream.request over node:http', () => {
       for (let i = 0; await call.send({ id: String(i), ...frame }); i++);
     })
     let relay: Promise<SseRequestResult> | undefined
-    const server = await serveNode(async (stream) => {
+    let downstream: import('node:http').ServerResponse | undefined
+    const server = await serveNode(async (stream, res) => {
+      downstream = res
       relay = stream.request({ url: upstream.url, forward: true, collect: false })
-      await relay
+      return relay
     })
     const abort = new AbortController()
     const response = await fetch(server.url, { signal: abort.signal })
     const reader = readEvents(response.body!, true)
     const call = await upstream.call(0)
-    // Once every buffer on the way is full, the upstream stays blocked on a full socket.
-    let held = -1
-    for (let polls = 0; !(call.blocked && call.written === held); polls++) {
-      if (polls === 50) throw new Error('The upstream never settled: no backpressure.')
-      held = call.written
-      await sleep(300)
-    }
+    // Held back at both ends at once: the response to the client waits for a drain (so the
+    // relay reads no more) and the upstream's socket is full.
+    await waitFor(
+      () => call.blocked && downstream?.writableNeedDrain === true,
+      15_000,
+      'the upstream and the response to the client to be full'
+    )
+    const held = call.written
     // Loopback socket buffers, fetch's body queue and the downstream socket, no more.
     expect(held).toBeLessThan(32 * 1024 * 1024)
     reader.resume()
