@@ -35,7 +35,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', '**/*.test-d.ts', 'test/**', 'bench/**'],
+    files: ['**/*.test.ts', '**/*.test-d.ts', 'test/**', 'test-helpers/**', 'bench/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

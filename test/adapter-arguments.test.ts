@@ -7,8 +7,8 @@ import { Hono } from 'hono'
 import type http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App } from './helpers/apps.js'
-import { listen, type Listening } from './helpers/listen.js'
-import { readEvents } from './helpers/read-events.js'
+import { listen, type Listening } from '@ssekit/test-helpers/listen'
+import { readEvents } from '@ssekit/test-helpers/read-events'
 
 const bad = (value: unknown): never => value as never
 

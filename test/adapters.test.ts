@@ -13,11 +13,11 @@ import {
   type AppSetup,
   type Route,
 } from './helpers/apps.js'
-import { sleep, waitFor } from './helpers/listen.js'
-import { rawGet } from './helpers/raw-client.js'
-import { readEvents, type EventReader } from './helpers/read-events.js'
-import { startUpstream, type Upstream } from './helpers/upstream.js'
-import { latch } from './helpers/latch.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
+import { rawGet } from '@ssekit/test-helpers/raw-client'
+import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
+import { latch } from '@ssekit/test-helpers/latch'
 
 /** Resolves when the stream ends: the client left or the stream was closed. */
 function ended(stream: SseStream): Promise<void> {

@@ -1,8 +1,8 @@
 import { createChannel } from '@ssekit/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type App } from './helpers/apps.js'
-import { waitFor } from './helpers/listen.js'
-import { readEvents, type EventReader } from './helpers/read-events.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
+import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
 
 describe.each(adapterApps)('a channel behind $name', (adapter) => {
   let app: App | undefined

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, type Browser } from './helpers/browser.js'
-import { sleep, waitFor } from './helpers/listen.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
 import { startNode, type NodeProcess } from './helpers/node-process.js'
 
 const demoScript = fileURLToPath(new URL('../demo/server.mjs', import.meta.url))

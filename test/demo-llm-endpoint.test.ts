@@ -2,7 +2,7 @@ import { EventSource } from 'eventsource'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNode, type NodeProcess } from './helpers/node-process.js'
-import { startUpstream, type Upstream } from './helpers/upstream.js'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 
 const demoScript = fileURLToPath(new URL('../demo/server.mjs', import.meta.url))
 

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type * as Core from '@ssekit/core'
-import { listen, type Listening } from './helpers/listen.js'
-import { readEvents } from './helpers/read-events.js'
+import { listen, type Listening } from '@ssekit/test-helpers/listen'
+import { readEvents } from '@ssekit/test-helpers/read-events'
 
 // An app can load both builds of core: its own code `import`s the ESM build while a CommonJS
 // dependency `require`s the CJS one. Streams, channels and groups from either must work with

@@ -2,7 +2,7 @@ import { EventSource } from 'eventsource'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNode, type NodeProcess } from './helpers/node-process.js'
-import { readEvents } from './helpers/read-events.js'
+import { readEvents } from '@ssekit/test-helpers/read-events'
 
 describe.each(['express', 'koa', 'hono'])('examples/%s', (name) => {
   let server: NodeProcess

@@ -1,8 +1,8 @@
 import { createChannel, type SseStream } from '@ssekit/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
-import { rawGet } from './helpers/raw-client.js'
-import { upstreamPerTest } from './helpers/upstream.js'
+import { rawGet } from '@ssekit/test-helpers/raw-client'
+import { upstreamPerTest } from '@ssekit/test-helpers/upstream'
 
 /** A channel event's own id with a letter outside ASCII, as a browser sends it back. */
 const ID = 'café-1'

@@ -1,10 +1,10 @@
 import { createChannel, type Channel, type SendResult, type SseStream } from '@ssekit/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
-import { latch } from './helpers/latch.js'
-import { waitFor } from './helpers/listen.js'
-import { rawGet, type RawClient } from './helpers/raw-client.js'
-import { eventClientsPerTest } from './helpers/read-events.js'
+import { latch } from '@ssekit/test-helpers/latch'
+import { waitFor } from '@ssekit/test-helpers/listen'
+import { rawGet, type RawClient } from '@ssekit/test-helpers/raw-client'
+import { eventClientsPerTest } from '@ssekit/test-helpers/read-events'
 
 /** Short, so that a few heartbeat ticks pass quickly after the response ended. */
 const HEARTBEAT = 40

@@ -1,7 +1,7 @@
 import type { SseStream } from '@ssekit/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App } from './helpers/apps.js'
-import { rawGet, type RawClient } from './helpers/raw-client.js'
+import { rawGet, type RawClient } from '@ssekit/test-helpers/raw-client'
 
 const CLIENTS = 50
 const GRACE_MS = 2000

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { adapterApps, type AdapterApp } from './helpers/apps.js'
-import { rawGet } from './helpers/raw-client.js'
+import { rawGet } from '@ssekit/test-helpers/raw-client'
 
 /** The TCP keepalive delay documented in the README. */
 const KEEPALIVE_DELAY_MS = 30_000

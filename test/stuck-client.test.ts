@@ -8,10 +8,10 @@ import type {
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
-import { sleep, waitFor } from './helpers/listen.js'
-import { rawGet, type RawClient } from './helpers/raw-client.js'
-import { socketCloseDelay, startUpstream, type Upstream } from './helpers/upstream.js'
-import { latch } from './helpers/latch.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
+import { rawGet, type RawClient } from '@ssekit/test-helpers/raw-client'
+import { socketCloseDelay, startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
+import { latch } from '@ssekit/test-helpers/latch'
 
 const KiB = 1024
 /** The streams' `maxBufferedBytes`. */

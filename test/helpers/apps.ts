@@ -9,7 +9,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { Hono, type Handler } from 'hono'
 import Koa from 'koa'
 import type http from 'node:http'
-import { listen, type Listening } from './listen.js'
+import { listen, type Listening } from '@ssekit/test-helpers/listen'
 
 /** What a route does with the request's stream: the same code behind every adapter. */
 export type Route = (stream: SseStream, response: RouteResponse) => unknown

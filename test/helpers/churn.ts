@@ -4,8 +4,8 @@ import http from 'node:http'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AdapterApp, App } from './apps.js'
-import { listen, waitFor, type Listening } from './listen.js'
-import { usedMemory } from './memory.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { usedMemory } from '@ssekit/test-helpers/memory'
 import { countTimers, type TimerCensus } from './timer-census.js'
 
 const CLIENTS = 5000

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { dirname } from 'node:path'
-import { waitFor } from './listen.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
 
 /** A Node script the test started, as a user runs it: `node <script>`. */
 export interface NodeProcess {

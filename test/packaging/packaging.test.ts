@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readEvents } from '../helpers/read-events.js'
+import { readEvents } from '@ssekit/test-helpers/read-events'
 
 // Installs the packed tarballs the way a user would and runs apps against them, so what is
 // checked is what gets published: `dist`, `exports`, the rewritten dependency on core, the

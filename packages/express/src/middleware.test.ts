@@ -4,11 +4,11 @@ import express, { type ErrorRequestHandler, type Express } from 'express'
 import { createRequire } from 'node:module'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
-import { eventClientsPerTest } from '../../../test/helpers/read-events.js'
-import { startUpstream } from '../../../test/helpers/upstream.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { eventClientsPerTest } from '@ssekit/test-helpers/read-events'
+import { startUpstream } from '@ssekit/test-helpers/upstream'
 import { sse, type SseStream } from './index.js'
-import { latch } from '../../../test/helpers/latch.js'
+import { latch } from '@ssekit/test-helpers/latch'
 
 // Express 4, installed under an alias, to check the adapter against both majors.
 const express4 = createRequire(import.meta.url)('express4') as typeof express

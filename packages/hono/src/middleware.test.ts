@@ -4,10 +4,10 @@ import { compress } from 'hono/compress'
 import { cors } from 'hono/cors'
 import type http from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
-import { readEvents } from '../../../test/helpers/read-events.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { readEvents } from '@ssekit/test-helpers/read-events'
 import { sse, type SseStream } from './index.js'
-import { latch } from '../../../test/helpers/latch.js'
+import { latch } from '@ssekit/test-helpers/latch'
 
 let server: Listening | undefined
 afterEach(async () => {

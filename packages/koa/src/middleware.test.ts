@@ -3,10 +3,10 @@ import Koa from 'koa'
 import compress from 'koa-compress'
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, waitFor, type Listening } from '../../../test/helpers/listen.js'
-import { eventClientsPerTest } from '../../../test/helpers/read-events.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { eventClientsPerTest } from '@ssekit/test-helpers/read-events'
 import { sse, type SseStream } from './index.js'
-import { latch } from '../../../test/helpers/latch.js'
+import { latch } from '@ssekit/test-helpers/latch'
 
 let server: Listening | undefined
 const open = eventClientsPerTest()

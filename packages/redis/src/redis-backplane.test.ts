@@ -1,9 +1,9 @@
 import { createClient } from '@redis/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sleep, waitFor } from '../../../test/helpers/listen.js'
-import { redisInstances } from '../../../test/helpers/redis-instances.js'
-import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js'
-import { http1, type Connection, type Served } from '../../../test/helpers/transports.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
+import { redisInstances } from '@ssekit/test-helpers/redis-instances'
+import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
+import { http1, type Connection, type Served } from '@ssekit/test-helpers/transports'
 import { createRedisBackplane } from './redis-backplane.js'
 
 let redis: RedisServer

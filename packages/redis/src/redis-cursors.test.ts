@@ -1,7 +1,7 @@
 import { createClient } from '@redis/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redisInstances } from '../../../test/helpers/redis-instances.js'
-import { startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js'
+import { redisInstances } from '@ssekit/test-helpers/redis-instances'
+import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
 
 let redis: RedisServer
 beforeAll(async () => {

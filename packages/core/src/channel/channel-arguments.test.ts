@@ -3,7 +3,7 @@ import type { Backplane } from './backplane.js'
 import { createChannel, type Channel } from './channel.js'
 import { createMemoryBackplane } from './memory-backplane.js'
 import { createSseStream, type SseStream } from '../stream/stream.js'
-import { recordingSink } from '../../../../test/helpers/recording-sink.js'
+import { recordingSink } from '@ssekit/test-helpers/recording-sink'
 
 /** A memory backplane that counts the calls a channel makes to it. */
 function countingBackplane(): Backplane & { readonly calls: string[] } {

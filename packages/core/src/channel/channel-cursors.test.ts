@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { recordingSink } from '../../../../test/helpers/recording-sink.js'
+import { recordingSink } from '@ssekit/test-helpers/recording-sink'
 import { createChannel, type Channel } from './channel.js'
 import { createMemoryBackplane } from './memory-backplane.js'
 import { createSseStream } from '../stream/stream.js'

@@ -1,13 +1,13 @@
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sleep, waitFor } from '../../../../test/helpers/listen.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
 import {
   http1,
   transports,
   type Connection,
   type Served,
   type Transport,
-} from '../../../../test/helpers/transports.js'
+} from '@ssekit/test-helpers/transports'
 import type { Backplane, ReplayResult } from './backplane.js'
 import { createChannel, type Channel } from './channel.js'
 import type { ChannelOptions, SubscribeOptions } from './options.js'

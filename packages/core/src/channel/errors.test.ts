@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { recordingSink, type RecordingSink } from '../../../../test/helpers/recording-sink.js'
+import { recordingSink, type RecordingSink } from '@ssekit/test-helpers/recording-sink'
 import type { Backplane } from './backplane.js'
 import { createChannel } from './channel.js'
 import type { SubscribeOptions } from './options.js'

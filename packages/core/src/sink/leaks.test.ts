@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { listen, waitFor, type Listening } from '../../../../test/helpers/listen.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
 import { createNodeSink } from './node-sink.js'
 import { createSseStream, type SseStream } from '../stream/stream.js'
 import { createWebSink } from './web-sink.js'

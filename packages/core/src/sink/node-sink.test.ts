@@ -1,8 +1,8 @@
 import http from 'node:http'
 import net from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { listen, sleep, waitFor, type Listening } from '../../../../test/helpers/listen.js'
-import { readEvents } from '../../../../test/helpers/read-events.js'
+import { listen, sleep, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { readEvents } from '@ssekit/test-helpers/read-events'
 import { createNodeSink } from './node-sink.js'
 import { createSseStream, type SendResult, type SseStream } from '../stream/stream.js'
 

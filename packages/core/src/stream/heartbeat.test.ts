@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { recordingSink, type RecordingSink } from '../../../../test/helpers/recording-sink.js'
+import { recordingSink, type RecordingSink } from '@ssekit/test-helpers/recording-sink'
 import { createSseStream } from './stream.js'
 
 // In a file of its own: heartbeat timers are shared per interval across a module's streams, so

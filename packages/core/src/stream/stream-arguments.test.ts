@@ -1,6 +1,6 @@
 import type http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listen, type Listening } from '../../../../test/helpers/listen.js'
+import { listen, type Listening } from '@ssekit/test-helpers/listen'
 import { formatEvent } from '../event/format.js'
 import { lazyNodeStreams } from '../adapter/lazy-node-stream.js'
 import { createNodeSink } from '../sink/node-sink.js'
@@ -8,7 +8,7 @@ import type { NodeRequest, NodeResponse } from '../sink/node-types.js'
 import { createStreamGroup, type SseStreamGroup } from './stream-group.js'
 import { createSseStream, type SseStream } from './stream.js'
 import { createWebSink } from '../sink/web-sink.js'
-import { recordingSink } from '../../../../test/helpers/recording-sink.js'
+import { recordingSink } from '@ssekit/test-helpers/recording-sink'
 
 /** Whatever a bad call does, it throws or rejects; this gives back what it threw. */
 async function failure(call: () => unknown): Promise<unknown> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, waitFor } from '../../../../test/helpers/listen.js'
-import { rawGet, type RawClient } from '../../../../test/helpers/raw-client.js'
+import { listen, waitFor } from '@ssekit/test-helpers/listen'
+import { rawGet, type RawClient } from '@ssekit/test-helpers/raw-client'
 import { createNodeSink } from '../sink/node-sink.js'
 import { createSseStream, type SseStream } from './stream.js'
 import { createStreamGroup, type SseStreamGroup } from './stream-group.js'

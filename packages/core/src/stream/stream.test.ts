@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { sleep, waitFor } from '../../../../test/helpers/listen.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
 import {
   transports,
   type Served,
   type StreamHandler,
   type Transport,
-} from '../../../../test/helpers/transports.js'
+} from '@ssekit/test-helpers/transports'
 import type { SendResult, SseStream } from './stream.js'
 import type { SseStreamOptions } from './options.js'
 

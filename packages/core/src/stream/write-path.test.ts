@@ -1,7 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { transports, type Served } from '../../../../test/helpers/transports.js'
+import { transports, type Served } from '@ssekit/test-helpers/transports'
 import type { SseEvent } from '../event/format.js'
 import type { SseStream } from './stream.js'
 

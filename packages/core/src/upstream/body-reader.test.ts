@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { socketCloseDelay, upstreamPerTest } from '../../../../test/helpers/upstream.js'
+import { socketCloseDelay, upstreamPerTest } from '@ssekit/test-helpers/upstream'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { SseFetch } from './options.js'

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
-import { listen } from '../../../../test/helpers/listen.js'
+import { listen } from '@ssekit/test-helpers/listen'
 import {
   socketCloseDelay,
   upstreamPerTest,
   type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
+} from '@ssekit/test-helpers/upstream'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import type { SseRequestOptions } from './options.js'
 import { sseRequest } from './request.js'

@@ -1,9 +1,9 @@
 import http from 'node:http'
 import { createParser } from 'eventsource-parser'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, waitFor, type Listening } from '../../../../test/helpers/listen.js'
-import { usedMemory } from '../../../../test/helpers/memory.js'
-import { startUpstream, type Upstream } from '../../../../test/helpers/upstream.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { usedMemory } from '@ssekit/test-helpers/memory'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { createNodeSink } from '../sink/node-sink.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import {

@@ -1,15 +1,15 @@
 import { getEventListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, sleep, waitFor, type Listening } from '../../../../test/helpers/listen.js'
-import { readEvents } from '../../../../test/helpers/read-events.js'
-import { transports, type Served, type Transport } from '../../../../test/helpers/transports.js'
+import { listen, sleep, waitFor, type Listening } from '@ssekit/test-helpers/listen'
+import { readEvents } from '@ssekit/test-helpers/read-events'
+import { transports, type Served, type Transport } from '@ssekit/test-helpers/transports'
 import {
   socketCloseDelay,
   startUpstream,
   type Upstream,
   type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
+} from '@ssekit/test-helpers/upstream'
 import { SseUpstreamError } from './errors.js'
 import { createNodeSink } from '../sink/node-sink.js'
 import type { SseRequestResult } from './options.js'

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
-import { sleep, waitFor } from '../../../../test/helpers/listen.js'
+import { sleep, waitFor } from '@ssekit/test-helpers/listen'
 import {
   socketCloseDelay,
   upstreamPerTest,
   type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
+} from '@ssekit/test-helpers/upstream'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { sseEvents } from './iterate.js'
 import { reconnectDelay, resolveReconnect, type SseRetryInfo } from './reconnect.js'

@@ -1,12 +1,12 @@
 import { getEventListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
-import { sleep } from '../../../../test/helpers/listen.js'
+import { sleep } from '@ssekit/test-helpers/listen'
 import {
   socketCloseDelay,
   upstreamPerTest,
   type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
+} from '@ssekit/test-helpers/upstream'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { sseEvents } from './iterate.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { startUpstream, type Upstream } from '../../../../test/helpers/upstream.js'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { sseEvents } from './iterate.js'
 import { nodeDebugEnables } from './log.js'
 import { redactHeaders, redactUrl } from './redact.js'

@@ -1,13 +1,9 @@
 import { Readable } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { waitFor } from '../../../../test/helpers/listen.js'
-import {
-  startUpstream,
-  type Upstream,
-  type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
-import { watchTimers } from '../../../../test/helpers/watch-timers.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
+import { startUpstream, type Upstream, type UpstreamHandler } from '@ssekit/test-helpers/upstream'
+import { watchTimers } from '@ssekit/test-helpers/watch-timers'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { sseEvents } from './iterate.js'
 import {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen } from '../../../../test/helpers/listen.js'
-import { startUpstream, type Upstream } from '../../../../test/helpers/upstream.js'
+import { listen } from '@ssekit/test-helpers/listen'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { redactHeaders, redactUrl } from './redact.js'
 import type { SseRequestOptions } from './options.js'

@@ -5,7 +5,7 @@ import {
   type Upstream,
   type UpstreamCall,
   type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
+} from '@ssekit/test-helpers/upstream'
 import { SseUpstreamError } from './errors.js'
 import type { SseFetch } from './options.js'
 import { sseRequest } from './request.js'

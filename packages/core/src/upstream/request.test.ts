@@ -1,12 +1,12 @@
 import { getEventListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
-import { waitFor } from '../../../../test/helpers/listen.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
 import {
   socketCloseDelay,
   upstreamPerTest,
   type UpstreamHandler,
-} from '../../../../test/helpers/upstream.js'
+} from '@ssekit/test-helpers/upstream'
 import { SseUpstreamError } from './errors.js'
 import { sseRequest } from './request.js'
 

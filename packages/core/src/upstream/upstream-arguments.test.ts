@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sleep } from '../../../../test/helpers/listen.js'
-import { startUpstream, type Upstream } from '../../../../test/helpers/upstream.js'
+import { sleep } from '@ssekit/test-helpers/listen'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { sseEvents } from './iterate.js'
 import type { SseRequestOptions } from './options.js'
 import { sseRequest } from './request.js'
 import { createSseStream } from '../stream/stream.js'
-import { recordingSink } from '../../../../test/helpers/recording-sink.js'
+import { recordingSink } from '@ssekit/test-helpers/recording-sink'
 
 function cyclic(): object {
   const value: Record<string, unknown> = {}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { waitFor } from '../../../../test/helpers/listen.js'
-import { startUpstream, type Upstream } from '../../../../test/helpers/upstream.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { sseRequest } from '../upstream/request.js'
 
 describe('one signal guarding many upstream calls', () => {

@@ -6,11 +6,11 @@ import {
   type Subscription,
 } from '@ssekit/core'
 import { afterEach } from 'vitest'
-import type { RedisBackplaneOptions } from '../../packages/redis/src/check-options.js'
 import {
   createRedisBackplane,
   type RedisBackplane,
-} from '../../packages/redis/src/redis-backplane.js'
+  type RedisBackplaneOptions,
+} from '@ssekit/redis'
 import { waitFor } from './listen.js'
 import type { RedisServer } from './redis-server.js'
 import { http1, type Connection, type Served } from './transports.js'
