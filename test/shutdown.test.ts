@@ -14,6 +14,8 @@ function ended(stream: SseStream): Promise<void> {
   })
 }
 
+// Each adapter's closeAll() reaches its streams over kept-alive connections; how a group drops
+// stuck clients, ends late streams and checks its options is core's: stream/stream-group.test.ts.
 describe.each(adapterApps)('shutting down a $name app', (adapter: AdapterApp) => {
   let app: App | undefined
   const clients: RawClient[] = []
