@@ -19,8 +19,9 @@ export type SlowClientPolicy = 'wait' | 'disconnect'
  */
 export interface SseStreamOptions {
   /**
-   * Milliseconds between keep-alive comments, sent only when nothing else was written for a
-   * whole interval. `0` disables them.
+   * Milliseconds of silence after which a keep-alive comment is sent: never later, and at
+   * most a twentieth of it (at least 1 ms) earlier. Any write restarts the wait. `0` disables
+   * them.
    * @defaultValue 15000
    */
   heartbeat?: number

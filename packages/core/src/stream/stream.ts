@@ -1,6 +1,14 @@
 import { deferred, type Deferred, sseHeaders, unref } from '../util/index.js'
 import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
-import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
+import {
+  joinHeartbeat,
+  lastWrite,
+  leaveHeartbeat,
+  onHeartbeat,
+  STOPPED_CLOCK,
+  type HeartbeatClock,
+  type HeartbeatMember,
+} from './heartbeat.js'
 import {
   resolveStreamOptions,
   type ResolvedStreamOptions,
@@ -61,9 +69,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   readonly #sink: SseSink
   #options: ResolvedStreamOptions
   #state = NEW
-  #clientLeft = false
-  /** Something was written since the last heartbeat tick. */
-  #wrote = false
+  #clientLeft = false;
+  /** The heartbeat clock's tick count at the last write. */
+  [lastWrite] = 0
+  /** The shared heartbeat clock, read on each write. */
+  #clock: HeartbeatClock = STOPPED_CLOCK
   /** The last write met backpressure; the bound is checked until the sink drains. */
   #full = false
   #drain: Deferred<SendResult> | undefined
@@ -170,10 +180,6 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   [onHeartbeat](): void {
-    if (this.#wrote) {
-      this.#wrote = false
-      return
-    }
     if (this.#held !== undefined || this.#isOverBound()) {
       if (this.#options.slowClient === 'disconnect') this.#drop()
       return
@@ -198,9 +204,8 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     const { headers, retry, heartbeat, maxDuration, group } = this.#options
     this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
-    this.#wrote = true
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
-    if (heartbeat > 0) joinHeartbeat(this, heartbeat)
+    if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
     if (maxDuration > 0) {
       this.#lifeTimer = unref(
         setTimeout(() => {
@@ -253,7 +258,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       this.#drop()
       return NOT_SENT
     }
-    this.#wrote = true
+    this[lastWrite] = this.#clock.ticks
     // The sink may find the response ended by someone else as it writes.
     if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
     this.#full = true
@@ -283,7 +288,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       let written = 0
       for (const frame of held) {
         if (this.#isOverBound()) break
-        this.#wrote = true
+        this[lastWrite] = this.#clock.ticks
         if (!this.#sink.write(frame.text)) this.#full = true
         frame.sent.resolve(SENT_RESULT)
         written++
