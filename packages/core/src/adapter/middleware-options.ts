@@ -1,8 +1,11 @@
 import {
   resolveStreamOptions,
+  extendResolved,
   type ResolvedStreamOptions,
   type SseStreamOptions,
 } from '../stream/options.js'
+import type { StreamMonitor } from '../stream/monitor.js'
+import { resolveAdmission, type AdmissionOptions, type StreamAdmission } from './admission.js'
 import {
   createStreamGroup,
   type CloseAllOptions,
@@ -12,7 +15,15 @@ import {
 /** Stream options as a middleware factory holds them: resolved, with a group for shutdown. */
 export interface MiddlewareStreamOptions extends ResolvedStreamOptions {
   readonly group: SseStreamGroup
+  /** The middleware's admission limits, if any. */
+  readonly admission: StreamAdmission | undefined
 }
+
+/**
+ * Options of an adapter's `sse()`: defaults for its streams and its admission limits.
+ * `Request` is what `clientKey` receives: Express's `req`, Koa's `ctx`, Hono's `c`.
+ */
+export interface SseAdapterOptions<Request> extends SseStreamOptions, AdmissionOptions<Request> {}
 
 /**
  * What an adapter's `sse()` middleware offers besides handling requests: ending every stream
@@ -40,17 +51,27 @@ export interface SseShutdown {
 }
 
 /**
- * Resolves a middleware factory's options once, giving its streams their own group unless
- * the options name one.
+ * Resolves a middleware factory's options once: stream defaults, a group for shutdown unless
+ * the options name one, and the admission limits.
  *
  * @param options - The factory's options.
  * @returns The resolved options, with a group.
  * @throws TypeError naming the first invalid option.
  */
-export function resolveMiddlewareOptions(options?: SseStreamOptions): MiddlewareStreamOptions {
+export function resolveMiddlewareOptions(
+  options?: SseAdapterOptions<never>
+): MiddlewareStreamOptions {
   const resolved = resolveStreamOptions(options)
-  if (resolved.group !== undefined) return resolved as MiddlewareStreamOptions
-  return resolveStreamOptions({ group: createStreamGroup() }, resolved) as MiddlewareStreamOptions
+  const group = resolved.group ?? createStreamGroup()
+  const admission = resolveAdmission(options)
+  if (admission === undefined) return extendResolved(resolved, { group, admission })
+  const monitor: StreamMonitor = {
+    opened: () => undefined,
+    ended: (stream) => {
+      admission.release(stream)
+    },
+  }
+  return extendResolved(resolved, { group, admission, monitor })
 }
 
 /**

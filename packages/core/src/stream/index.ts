@@ -8,4 +8,5 @@
 export { createSseStream } from './stream.js'
 export type { SendResult, SseStream } from './types.js'
 export type { SlowClientPolicy, SseStreamOptions } from './options.js'
+export type { SseEndReason } from './monitor.js'
 export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'

@@ -1,6 +1,7 @@
 import { checkStreamHeaders, describe, MAX_TIMER_MS } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
 import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
+import type { StreamMonitor } from './monitor.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
@@ -78,6 +79,8 @@ export interface ResolvedStreamOptions {
   /** `finalEvent`, serialized once. */
   readonly finalFrame: string | undefined
   readonly group: SseStreamGroup | undefined
+  /** Core-internal: the middleware's watcher of its streams; not an option users set. */
+  readonly monitor: StreamMonitor | undefined
 }
 
 /** Default milliseconds between heartbeat comments. */
@@ -106,6 +109,7 @@ const DEFAULTS: ResolvedStreamOptions = {
   maxDuration: 0,
   finalFrame: undefined,
   group: undefined,
+  monitor: undefined,
 }
 
 /**
@@ -146,6 +150,7 @@ export function resolveStreamOptions(
     finalFrame:
       finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
     group: group === undefined ? base.group : checkGroup(group),
+    monitor: base.monitor,
   }
   resolved.add(result)
   return result
@@ -193,4 +198,21 @@ function checkPolicy(value: unknown): SlowClientPolicy {
     )
   }
   return value
+}
+
+/**
+ * Core-internal: resolved options with more fields (a middleware's monitor and limits), still
+ * known as resolved, so streams created with them skip validation.
+ *
+ * @param options - Resolved options.
+ * @param extra - Fields to add or replace.
+ * @returns A copy of `options` with `extra`.
+ */
+export function extendResolved<Extra extends object>(
+  options: ResolvedStreamOptions,
+  extra: Extra
+): ResolvedStreamOptions & Extra {
+  const result = { ...options, ...extra }
+  resolved.add(result)
+  return result
 }

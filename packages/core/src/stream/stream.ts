@@ -25,6 +25,7 @@ import {
   type GroupMember,
 } from './stream-group.js'
 import type { SendResult, SseStream } from './types.js'
+import type { SseEndReason } from './monitor.js'
 
 export type { SendResult, SseStream } from './types.js'
 
@@ -41,6 +42,9 @@ const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
 const HEARTBEAT = ':\n\n'
 
+/** Ends decided by the server; the others count as the client having left. */
+const BY_SERVER: ReadonlySet<SseEndReason> = new Set(['closed', 'max-duration', 'shutdown'])
+
 /**
  * Core-internal: sends text that is already one or more complete frames, skipping
  * serialization. Channels serialize a broadcast once and hand the same text to every stream.
@@ -53,6 +57,9 @@ export const streamOptions: unique symbol = Symbol('ssekit.streamOptions')
 /** Core-internal: ends the stream as too slow, dropping the connection (policy `'disconnect'`). */
 export const dropClient: unique symbol = Symbol('ssekit.dropClient')
 
+/** Core-internal: ends a stream that never started because an admission limit refused it. */
+export const refuseStream: unique symbol = Symbol('ssekit.refuseStream')
+
 interface HeldFrame {
   readonly text: string
   readonly sent: Deferred<SendResult>
@@ -63,13 +70,14 @@ export interface InternalStream extends SseStream {
   [sendFrame](frame: string): Promise<SendResult>
   readonly [streamOptions]: ResolvedStreamOptions
   [dropClient](): void
+  [refuseStream](): void
 }
 
 class EventStream implements InternalStream, SinkListener, HeartbeatMember, GroupMember {
   readonly #sink: SseSink
   #options: ResolvedStreamOptions
   #state = NEW
-  #clientLeft = false;
+  #endedBy: SseEndReason | undefined;
   /** The heartbeat clock's tick count at the last write. */
   [lastWrite] = 0
   /** The shared heartbeat clock, read on each write. */
@@ -147,7 +155,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   [dropClient](): void {
-    this.#drop()
+    this.#drop('slow-client')
+  }
+
+  [refuseStream](): void {
+    this.#finish('refused')
   }
 
   request(options: SseRequestOptions): Promise<SseRequestResult> {
@@ -155,9 +167,13 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   close(): void {
+    this.#close('closed')
+  }
+
+  #close(reason: SseEndReason): void {
     const stuck = this.#isOverBound()
     const wasOpen = this.#state === OPEN
-    if (!this.#finish(false)) return
+    if (!this.#finish(reason)) return
     // A client that stopped reading would hold the socket until TCP gives up; drop it.
     if (wasOpen) this.#sink.end(stuck)
   }
@@ -176,12 +192,12 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   onClose(): void {
-    this.#finish(true)
+    this.#finish('client-left')
   }
 
   [onHeartbeat](): void {
     if (this.#held !== undefined || this.#isOverBound()) {
-      if (this.#options.slowClient === 'disconnect') this.#drop()
+      if (this.#options.slowClient === 'disconnect') this.#drop('slow-client')
       return
     }
     if (!this.#sink.write(HEARTBEAT)) {
@@ -192,7 +208,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   [endForShutdown](finalFrame: string | undefined): Promise<void> {
-    this.#endWith(finalFrame)
+    this.#endWith(finalFrame, 'shutdown')
     return this.#sink.whenClosed()
   }
 
@@ -204,12 +220,13 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     const { headers, retry, heartbeat, maxDuration, group } = this.#options
     this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
+    this.#options.monitor?.opened(this)
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
     if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
     if (maxDuration > 0) {
       this.#lifeTimer = unref(
         setTimeout(() => {
-          this.#endWith(this.#options.finalFrame)
+          this.#endWith(this.#options.finalFrame, 'max-duration')
         }, maxDuration)
       )
     }
@@ -217,11 +234,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   /** Sends a last frame if the client can take it, then ends the stream. */
-  #endWith(finalFrame: string | undefined): void {
+  #endWith(finalFrame: string | undefined, reason: SseEndReason): void {
     if (finalFrame !== undefined && this.#state === OPEN && !this.#isOverBound()) {
       this.#sink.write(finalFrame)
     }
-    this.close()
+    this.#close(reason)
   }
 
   #armSendTimer(): void {
@@ -230,7 +247,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#sendTimer = unref(
       setTimeout(() => {
         this.#sendTimer = undefined
-        this.#drop()
+        this.#drop('send-timeout')
       }, ms)
     )
   }
@@ -255,7 +272,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     if (this.#held !== undefined) return this.#hold(frame)
     if (this.#isOverBound()) {
       if (this.#options.slowClient === 'wait') return this.#hold(frame)
-      this.#drop()
+      this.#drop('slow-client')
       return NOT_SENT
     }
     this[lastWrite] = this.#clock.ticks
@@ -300,16 +317,16 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   /** Ends the stream because the client fell more than `maxBufferedBytes` behind. */
-  #drop(): void {
-    if (this.#finish(true)) this.#sink.end(true)
+  #drop(reason: SseEndReason): void {
+    if (this.#finish(reason)) this.#sink.end(true)
   }
 
   /** Moves to the ended state once and releases everything; `false` if already ended. */
-  #finish(clientLeft: boolean): boolean {
+  #finish(reason: SseEndReason): boolean {
     const state = this.#state
     if (state === ENDED) return false
     this.#state = ENDED
-    this.#clientLeft = clientLeft
+    this.#endedBy = reason
     if (state === OPEN) {
       const { heartbeat, group } = this.#options
       if (heartbeat > 0) leaveHeartbeat(this, heartbeat)
@@ -325,12 +342,15 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#held = undefined
     if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
     this.#abort?.abort(this.#endReason())
+    this.#options.monitor?.ended(this, reason, state === OPEN)
     return true
   }
 
   #endReason(): DOMException {
     return new DOMException(
-      this.#clientLeft ? 'The client disconnected.' : 'The event stream was closed.',
+      this.#endedBy !== undefined && BY_SERVER.has(this.#endedBy)
+        ? 'The event stream was closed.'
+        : 'The client disconnected.',
       'AbortError'
     )
   }
