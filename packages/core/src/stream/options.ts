@@ -26,6 +26,13 @@ export interface SseStreamOptions {
    * @defaultValue 15000
    */
   heartbeat?: number
+  /**
+   * Sends each heartbeat as an event of this type (with empty data) instead of a comment, so
+   * that browser code can see it: `EventSource` hides comments. A client that listens for it
+   * can tell a dead connection from a quiet one when none arrives for a while.
+   * @defaultValue none: heartbeats are `:` comments
+   */
+  heartbeatEvent?: string
   /** Reconnection delay (ms) sent to the client once, when the stream starts. */
   retry?: number
   /**
@@ -70,6 +77,8 @@ export interface SseStreamOptions {
 /** {@link SseStreamOptions} with every default applied. */
 export interface ResolvedStreamOptions {
   readonly heartbeat: number
+  /** The frame each heartbeat writes: a bare comment, or the `heartbeatEvent`. */
+  readonly heartbeatFrame: string
   readonly retry: number | undefined
   readonly headers: Readonly<Record<string, string>> | undefined
   readonly maxBufferedBytes: number
@@ -101,6 +110,7 @@ const resolved = new WeakSet<object>()
 
 const DEFAULTS: ResolvedStreamOptions = {
   heartbeat: DEFAULT_HEARTBEAT_MS,
+  heartbeatFrame: ':\n\n',
   retry: undefined,
   headers: undefined,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
@@ -131,10 +141,12 @@ export function resolveStreamOptions(
     throw new TypeError(`SSE stream options must be an object; got ${describe(overrides)}.`)
   }
   if (base === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
-  const { heartbeat, retry, headers, maxBufferedBytes, slowClient } = overrides
+  const { heartbeat, heartbeatEvent, retry, headers, maxBufferedBytes, slowClient } = overrides
   const { sendTimeout, maxDuration, finalEvent, group } = overrides
   const result: ResolvedStreamOptions = {
     heartbeat: heartbeat === undefined ? base.heartbeat : checkDelay(heartbeat, 'heartbeat'),
+    heartbeatFrame:
+      heartbeatEvent === undefined ? base.heartbeatFrame : heartbeatFrameOf(heartbeatEvent),
     retry: retry === undefined ? base.retry : checkInteger(retry, 'retry'),
     headers:
       headers === undefined
@@ -162,6 +174,15 @@ function checkDelay(value: unknown, name: string): number {
     throw new TypeError(`The option "${name}" must be at most ${MAX_TIMER_MS} ms; got ${ms}.`)
   }
   return ms
+}
+
+function heartbeatFrameOf(type: unknown): string {
+  if (typeof type !== 'string' || type === '') {
+    throw new TypeError(
+      `The option "heartbeatEvent" must be a non-empty event type; got ${describe(type)}.`
+    )
+  }
+  return formatEventOption({ event: type, data: '' }, 'heartbeatEvent')
 }
 
 function checkGroup(value: unknown): SseStreamGroup {

@@ -40,8 +40,6 @@ const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
 export const SENT: Promise<SendResult> = Promise.resolve(SENT_RESULT)
 const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
-const HEARTBEAT = ':\n\n'
-
 /** Ends decided by the server; the others count as the client having left. */
 const BY_SERVER: ReadonlySet<SseEndReason> = new Set(['closed', 'max-duration', 'shutdown'])
 
@@ -200,7 +198,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       if (this.#options.slowClient === 'disconnect') this.#drop('slow-client')
       return
     }
-    if (!this.#sink.write(HEARTBEAT)) {
+    if (!this.#sink.write(this.#options.heartbeatFrame)) {
       // A client that cannot take even a heartbeat is stuck or gone: time it out.
       this.#full = true
       this.#armSendTimer()
