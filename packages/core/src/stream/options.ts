@@ -61,6 +61,8 @@ export interface SseStreamOptions {
   /**
    * Milliseconds after which the stream ends by itself, sending `finalEvent` first. Clients
    * reconnect (to any instance), which spreads long-lived connections as servers come and go.
+   * Each stream ends at a random moment in the last tenth of it (90 to 100 %), so streams
+   * opened together do not all end together.
    * `0` means no limit.
    * @defaultValue 0
    */

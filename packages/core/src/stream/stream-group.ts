@@ -24,6 +24,14 @@ export interface CloseAllOptions {
    * @defaultValue 5000
    */
   grace?: number
+  /**
+   * Milliseconds over which clients' reconnections are spread: each stream's last frame is a
+   * `retry` drawn at random from `[r, r + spread)`, where `r` is `event.retry` (or 0), so N
+   * clients come back over that window rather than in the same second. `0` sends no `retry`
+   * of its own.
+   * @defaultValue 10000
+   */
+  spread?: number
 }
 
 /**
@@ -34,14 +42,15 @@ export interface SseStreamGroup {
   /** How many streams are open. */
   readonly size: number
   /**
-   * Ends every open stream, and every stream that starts afterwards: sends `event` if given,
-   * ends each response, and resolves once every connection has closed or `grace` has passed,
+   * Ends every open stream, and every stream that starts afterwards: sends `event` if given
+   * and a `retry` jittered over `spread`, so clients do not all come back at once, ends each
+   * response, and resolves once every connection has closed or `grace` has passed,
    * dropping those still open. `server.close()` can then finish.
    *
    * @param options - The final event and the grace period.
    * @returns A promise that resolves when every stream's connection is closed.
    * @throws TypeError (as a rejection), before any stream is touched, for options that are
-   * not an object, an invalid event or a grace period that is not 0 to 2147483647 ms.
+   * not an object, an invalid event, or a `grace` or `spread` that is not 0 to 2147483647 ms.
    *
    * @example
    * ```ts
@@ -61,19 +70,35 @@ export interface InternalStreamGroup extends SseStreamGroup {
 }
 
 const DEFAULT_GRACE_MS = 5000
+const DEFAULT_SPREAD_MS = 10_000
+
+/** What `closeAll` sends each stream last: the event, then a jittered `retry`. */
+interface Farewell {
+  readonly frame: string | undefined
+  /** The lowest `retry` to send. */
+  readonly retry: number
+  readonly spread: number
+}
+
+/** The final frame of one stream: the event, then its own reconnection delay. */
+function farewellFrame({ frame, retry, spread }: Farewell): string | undefined {
+  if (spread === 0) return frame
+  const delay = retry + Math.floor(Math.random() * spread)
+  return `${frame ?? ''}retry: ${delay}\n\n`
+}
 
 class StreamGroup implements InternalStreamGroup {
   readonly #members = new Set<GroupMember>()
   /** Set once `closeAll` ran: streams that start afterwards end at once. */
-  #finalFrame: string | undefined | null = null
+  #farewell: Farewell | undefined
 
   get size(): number {
     return this.#members.size
   }
 
   [addMember](member: GroupMember): void {
-    if (this.#finalFrame !== null) {
-      void member[endForShutdown](this.#finalFrame)
+    if (this.#farewell !== undefined) {
+      void member[endForShutdown](farewellFrame(this.#farewell))
       return
     }
     this.#members.add(member)
@@ -89,14 +114,12 @@ class StreamGroup implements InternalStreamGroup {
         `The parameter "options" of closeAll() must be an object such as { event, grace }; got ${describe(options)}.`
       )
     }
-    const { event, grace = DEFAULT_GRACE_MS } = options
-    if (typeof grace !== 'number' || !(grace >= 0 && grace <= MAX_TIMER_MS)) {
-      throw new TypeError(
-        `The option "grace" must be a number of ms from 0 to ${MAX_TIMER_MS}; got ${describe(grace)}.`
-      )
-    }
-    const finalFrame = event === undefined ? undefined : formatEventOption(event, 'event')
-    this.#finalFrame = finalFrame
+    const { event, grace = DEFAULT_GRACE_MS, spread = DEFAULT_SPREAD_MS } = options
+    checkMs(grace, 'grace')
+    checkMs(spread, 'spread')
+    const frame = event === undefined ? undefined : formatEventOption(event, 'event')
+    const farewell: Farewell = { frame, retry: event?.retry ?? 0, spread: Math.floor(spread) }
+    this.#farewell = farewell
     const members = [...this.#members]
     this.#members.clear()
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -104,11 +127,19 @@ class StreamGroup implements InternalStreamGroup {
       timer = setTimeout(resolve, grace)
     })
     await Promise.race([
-      Promise.all(members.map((member) => member[endForShutdown](finalFrame))),
+      Promise.all(members.map((member) => member[endForShutdown](farewellFrame(farewell)))),
       graceOver,
     ])
     clearTimeout(timer)
     for (const member of members) member[dropConnection]()
+  }
+}
+
+function checkMs(value: unknown, name: string): void {
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `The option "${name}" must be a number of ms from 0 to ${MAX_TIMER_MS}; got ${describe(value)}.`
+    )
   }
 }
 

@@ -40,6 +40,12 @@ const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
 export const SENT: Promise<SendResult> = Promise.resolve(SENT_RESULT)
 const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
+/**
+ * Streams end up to this fraction of `maxDuration` early, at random, so that streams opened
+ * together (after a deploy, say) do not all end and reconnect together.
+ */
+const MAX_DURATION_JITTER = 0.1
+
 /** Ends decided by the server; the others count as the client having left. */
 const BY_SERVER: ReadonlySet<SseEndReason> = new Set(['closed', 'max-duration', 'shutdown'])
 
@@ -223,9 +229,12 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
     if (maxDuration > 0) {
       this.#lifeTimer = unref(
-        setTimeout(() => {
-          this.#endWith(this.#options.finalFrame, 'max-duration')
-        }, maxDuration)
+        setTimeout(
+          () => {
+            this.#endWith(this.#options.finalFrame, 'max-duration')
+          },
+          maxDuration - Math.floor(Math.random() * maxDuration * MAX_DURATION_JITTER)
+        )
       )
     }
     if (group !== undefined) joinGroup(group, this)
