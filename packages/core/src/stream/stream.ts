@@ -26,6 +26,12 @@ import {
 } from './stream-group.js'
 import type { SendResult, SseStream } from './types.js'
 import type { SseEndReason } from './monitor.js'
+import {
+  streamEndChannel,
+  streamStartChannel,
+  type SseStreamEndMessage,
+  type SseStreamStartMessage,
+} from './diagnostics.js'
 
 export type { SendResult, SseStream } from './types.js'
 
@@ -225,6 +231,9 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
     this.#options.monitor?.opened(this)
+    if (streamStartChannel.hasSubscribers) {
+      streamStartChannel.publish({ stream: this } satisfies SseStreamStartMessage)
+    }
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
     if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
     if (maxDuration > 0) {
@@ -350,6 +359,9 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
     this.#abort?.abort(this.#endReason())
     this.#options.monitor?.ended(this, reason, state === OPEN)
+    if ((state === OPEN || reason === 'refused') && streamEndChannel.hasSubscribers) {
+      streamEndChannel.publish({ stream: this, reason } satisfies SseStreamEndMessage)
+    }
     return true
   }
 
