@@ -57,6 +57,8 @@ export interface App extends Listening {
   readonly errors: unknown[]
   /** The middleware's `closeAll`, for shutdown. */
   readonly closeAll: SseShutdown['closeAll']
+  /** The middleware's `stats`. */
+  readonly stats: SseShutdown['stats']
 }
 
 /** Builds an app around one adapter. */
@@ -68,11 +70,11 @@ export interface AdapterApp {
 async function start(
   handler: http.RequestListener | http.Server,
   errors: unknown[],
-  { closeAll }: SseShutdown
+  { closeAll, stats }: SseShutdown
 ): Promise<App> {
   const server = await listen(handler)
   const { url } = server
-  return { ...server, errors, closeAll, events: `${url}/events`, plain: `${url}/plain` }
+  return { ...server, errors, closeAll, stats, events: `${url}/events`, plain: `${url}/plain` }
 }
 
 export const expressApp: AdapterApp = {

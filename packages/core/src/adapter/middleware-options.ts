@@ -5,9 +5,11 @@ import {
   type SseStreamOptions,
 } from '../stream/options.js'
 import type { StreamMonitor } from '../stream/monitor.js'
+import type { SseStats } from '../stream/stats.js'
 import { resolveAdmission, type AdmissionOptions, type StreamAdmission } from './admission.js'
 import {
   createStreamGroup,
+  statsOf,
   type CloseAllOptions,
   type SseStreamGroup,
 } from '../stream/stream-group.js'
@@ -27,7 +29,7 @@ export interface SseAdapterOptions<Request> extends SseStreamOptions, AdmissionO
 
 /**
  * What an adapter's `sse()` middleware offers besides handling requests: ending every stream
- * it started, for a graceful shutdown.
+ * it started, for a graceful shutdown, and figures of its streams.
  */
 export interface SseShutdown {
   /**
@@ -48,6 +50,14 @@ export interface SseShutdown {
    * ```
    */
   readonly closeAll: (options?: CloseAllOptions) => Promise<void>
+  /**
+   * Figures of the streams this middleware started (those of its `group`, when the options
+   * name one): open, started, ended by reason, events and bytes sent, slow-client drops,
+   * refused streams, upstream calls in flight. See {@link SseStreamGroup.stats}.
+   *
+   * @returns A new snapshot on each call.
+   */
+  readonly stats: () => SseStats
 }
 
 /**
@@ -64,22 +74,33 @@ export function resolveMiddlewareOptions(
   const resolved = resolveStreamOptions(options)
   const group = resolved.group ?? createStreamGroup()
   const admission = resolveAdmission(options)
-  if (admission === undefined) return extendResolved(resolved, { group, admission })
+  const stats = statsOf(group)
+  if (admission === undefined) return extendResolved(resolved, { group, admission, monitor: stats })
   const monitor: StreamMonitor = {
-    opened: () => undefined,
-    ended: (stream) => {
+    opened: () => {
+      stats.opened()
+    },
+    ended: (stream, reason, opened) => {
       admission.release(stream)
+      stats.ended(stream, reason, opened)
+    },
+    sent: (frame) => {
+      stats.sent(frame)
+    },
+    upstream: (change) => {
+      stats.upstream(change)
     },
   }
   return extendResolved(resolved, { group, admission, monitor })
 }
 
 /**
- * Gives a middleware function the {@link SseShutdown.closeAll} of its streams' group.
+ * Gives a middleware function the {@link SseShutdown.closeAll} and {@link SseShutdown.stats} of
+ * its streams' group.
  *
  * @param middleware - The framework middleware.
  * @param options - The options it resolved with {@link resolveMiddlewareOptions}.
- * @returns The same function, with `closeAll`.
+ * @returns The same function, with `closeAll` and `stats`.
  */
 export function withShutdown<Middleware extends object>(
   middleware: Middleware,
@@ -88,5 +109,6 @@ export function withShutdown<Middleware extends object>(
   const { group } = options
   return Object.assign(middleware, {
     closeAll: (closeOptions?: CloseAllOptions) => group.closeAll(closeOptions),
+    stats: () => group.stats(),
   })
 }

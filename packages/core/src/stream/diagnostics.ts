@@ -13,8 +13,28 @@ export interface SseStreamEndMessage {
   readonly reason: SseEndReason
 }
 
-/** `node:diagnostics_channel` channel `ssekit:stream:start`. */
-export const streamStartChannel: DiagnosticsChannel = diagnosticsChannel('ssekit:stream:start')
+const streamStartChannel: DiagnosticsChannel = diagnosticsChannel('ssekit:stream:start')
+const streamEndChannel: DiagnosticsChannel = diagnosticsChannel('ssekit:stream:end')
 
-/** `node:diagnostics_channel` channel `ssekit:stream:end`. */
-export const streamEndChannel: DiagnosticsChannel = diagnosticsChannel('ssekit:stream:end')
+/**
+ * Publishes on `ssekit:stream:start`, if anyone listens.
+ *
+ * @param stream - The stream that started.
+ */
+export function publishStart(stream: SseStream): void {
+  if (!streamStartChannel.hasSubscribers) return
+  const message: SseStreamStartMessage = { stream }
+  streamStartChannel.publish(message)
+}
+
+/**
+ * Publishes on `ssekit:stream:end`, if anyone listens.
+ *
+ * @param stream - The stream that ended.
+ * @param reason - Why.
+ */
+export function publishEnd(stream: SseStream, reason: SseEndReason): void {
+  if (!streamEndChannel.hasSubscribers) return
+  const message: SseStreamEndMessage = { stream, reason }
+  streamEndChannel.publish(message)
+}

@@ -19,8 +19,8 @@ export type SseEndReason =
   | 'refused'
 
 /**
- * Core-internal: told when the streams of one middleware start and end. It lives in the
- * middleware's resolved options, so a stream pays nothing for it beyond two calls.
+ * Core-internal: told when the streams of one middleware (or group) start, write and end. It
+ * lives in the resolved options, so a stream pays nothing for it beyond a call per event.
  */
 export interface StreamMonitor {
   /** The stream (an `SseStream`) answered 200 and may write. */
@@ -30,4 +30,27 @@ export interface StreamMonitor {
    * @param opened - Whether it had opened.
    */
   ended(stream: object, reason: SseEndReason, opened: boolean): void
+  /** The stream wrote a frame of one or more events (or a comment) for the client. */
+  sent(frame: string): void
+  /** An upstream call of the stream started (`1`) or settled (`-1`). */
+  upstream(change: 1 | -1): void
+}
+
+/**
+ * Counts an upstream call in flight until it settles.
+ *
+ * @param monitor - The stream's monitor.
+ * @param call - The call's promise.
+ * @returns The same promise.
+ */
+export function countUpstream<Result>(
+  monitor: StreamMonitor,
+  call: Promise<Result>
+): Promise<Result> {
+  monitor.upstream(1)
+  const settled = (): void => {
+    monitor.upstream(-1)
+  }
+  call.then(settled, settled)
+  return call
 }

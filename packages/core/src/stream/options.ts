@@ -1,6 +1,6 @@
 import { checkStreamHeaders, describe, MAX_TIMER_MS } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
-import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
+import { isStreamGroup, statsOf, type SseStreamGroup } from './stream-group.js'
 import type { StreamMonitor } from './monitor.js'
 
 /**
@@ -164,7 +164,8 @@ export function resolveStreamOptions(
     finalFrame:
       finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
     group: group === undefined ? base.group : checkGroup(group),
-    monitor: base.monitor,
+    // A group counts its streams, unless a middleware's monitor already does.
+    monitor: base.monitor ?? (group === undefined ? undefined : statsOf(group)),
   }
   resolved.add(result)
   return result

@@ -1,11 +1,13 @@
 import { describe, MAX_TIMER_MS } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
+import { StreamStats, type SseStats } from './stats.js'
 
 /** Core-internal: ends a member for shutdown, resolving once its connection has closed. */
 export const endForShutdown: unique symbol = Symbol('ssekit.endForShutdown')
 /** Core-internal: drops a member's connection outright, once the grace period is over. */
 export const dropConnection: unique symbol = Symbol('ssekit.dropConnection')
 const addMember: unique symbol = Symbol('ssekit.addMember')
+const counters: unique symbol = Symbol('ssekit.counters')
 const removeMember: unique symbol = Symbol('ssekit.removeMember')
 
 /** What a group needs from an open stream. */
@@ -42,6 +44,13 @@ export interface SseStreamGroup {
   /** How many streams are open. */
   readonly size: number
   /**
+   * Figures of the group's streams since it was created: open, started, ended by reason,
+   * events and bytes sent, slow-client drops, refused streams, upstream calls in flight.
+   *
+   * @returns A new snapshot on each call.
+   */
+  stats(): SseStats
+  /**
    * Ends every open stream, and every stream that starts afterwards: sends `event` if given
    * and a `retry` jittered over `spread`, so clients do not all come back at once, ends each
    * response, and resolves once every connection has closed or `grace` has passed,
@@ -67,6 +76,7 @@ export interface SseStreamGroup {
 export interface InternalStreamGroup extends SseStreamGroup {
   [addMember](member: GroupMember): void
   [removeMember](member: GroupMember): void
+  readonly [counters]: StreamStats
 }
 
 const DEFAULT_GRACE_MS = 5000
@@ -89,11 +99,16 @@ function farewellFrame({ frame, retry, spread }: Farewell): string | undefined {
 
 class StreamGroup implements InternalStreamGroup {
   readonly #members = new Set<GroupMember>()
+  readonly [counters] = new StreamStats()
   /** Set once `closeAll` ran: streams that start afterwards end at once. */
   #farewell: Farewell | undefined
 
   get size(): number {
     return this.#members.size
+  }
+
+  stats(): SseStats {
+    return this[counters].snapshot()
   }
 
   [addMember](member: GroupMember): void {
@@ -180,4 +195,13 @@ export function joinGroup(group: SseStreamGroup, member: GroupMember): void {
  */
 export function leaveGroup(group: SseStreamGroup, member: GroupMember): void {
   ;(group as InternalStreamGroup)[removeMember](member)
+}
+
+/**
+ * Core-internal: the counters behind a group's `stats()`, to report its streams to.
+ *
+ * @param group - A group from {@link createStreamGroup}.
+ */
+export function statsOf(group: SseStreamGroup): StreamStats {
+  return (group as InternalStreamGroup)[counters]
 }

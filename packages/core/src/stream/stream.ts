@@ -25,13 +25,8 @@ import {
   type GroupMember,
 } from './stream-group.js'
 import type { SendResult, SseStream } from './types.js'
-import type { SseEndReason } from './monitor.js'
-import {
-  streamEndChannel,
-  streamStartChannel,
-  type SseStreamEndMessage,
-  type SseStreamStartMessage,
-} from './diagnostics.js'
+import { countUpstream, type SseEndReason } from './monitor.js'
+import { publishEnd, publishStart } from './diagnostics.js'
 
 export type { SendResult, SseStream } from './types.js'
 
@@ -173,7 +168,9 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   request(options: SseRequestOptions): Promise<SseRequestResult> {
-    return streamRequest(this, options)
+    const { monitor } = this.#options
+    if (monitor === undefined) return streamRequest(this, options)
+    return countUpstream(monitor, streamRequest(this, options))
   }
 
   close(): void {
@@ -231,9 +228,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
     this.#options.monitor?.opened(this)
-    if (streamStartChannel.hasSubscribers) {
-      streamStartChannel.publish({ stream: this } satisfies SseStreamStartMessage)
-    }
+    publishStart(this)
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
     if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
     if (maxDuration > 0) {
@@ -292,6 +287,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       return NOT_SENT
     }
     this[lastWrite] = this.#clock.ticks
+    this.#options.monitor?.sent(frame)
     // The sink may find the response ended by someone else as it writes.
     if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
     this.#full = true
@@ -322,6 +318,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       for (const frame of held) {
         if (this.#isOverBound()) break
         this[lastWrite] = this.#clock.ticks
+        this.#options.monitor?.sent(frame.text)
         if (!this.#sink.write(frame.text)) this.#full = true
         frame.sent.resolve(SENT_RESULT)
         written++
@@ -359,9 +356,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
     this.#abort?.abort(this.#endReason())
     this.#options.monitor?.ended(this, reason, state === OPEN)
-    if ((state === OPEN || reason === 'refused') && streamEndChannel.hasSubscribers) {
-      streamEndChannel.publish({ stream: this, reason } satisfies SseStreamEndMessage)
-    }
+    if (state === OPEN || reason === 'refused') publishEnd(this, reason)
     return true
   }
 
