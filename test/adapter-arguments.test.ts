@@ -40,6 +40,17 @@ const factoryOptions: { case: string; options: unknown; message: RegExp }[] = [
     options: { headers: { 'Transfer-Encoding': 'chunked' } },
     message: /"Transfer-Encoding" in "headers" frames the body/,
   },
+  { case: 'a negative maxStreams', options: { maxStreams: -1 }, message: /"maxStreams"/ },
+  {
+    case: 'a fractional maxStreamsPerClient',
+    options: { maxStreamsPerClient: 1.5 },
+    message: /"maxStreamsPerClient"/,
+  },
+  {
+    case: 'a clientKey that is a string',
+    options: { clientKey: 'x-user' },
+    message: /"clientKey"/,
+  },
   {
     case: 'a string maxBufferedBytes',
     options: { maxBufferedBytes: '1mb' },

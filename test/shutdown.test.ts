@@ -50,7 +50,10 @@ describe.each(adapterApps)('shutting down a $name app', (adapter: AdapterApp) =>
     expect(await serverClosed).toBeLessThan(GRACE_MS)
     await Promise.all(clients.map((client) => client.closed))
     for (const client of clients) {
-      expect(client.body()).toMatch(/event: shutdown\nretry: 2000\ndata: \n\n$/)
+      // The event's retry, then the stream's own, jittered over the default 10 s spread.
+      const delay = /event: shutdown\nretry: 2000\ndata: \n\nretry: (\d+)\n\n$/.exec(client.body())
+      expect(Number(delay?.[1])).toBeGreaterThanOrEqual(2000)
+      expect(Number(delay?.[1])).toBeLessThan(12_000)
     }
   })
 })

@@ -23,10 +23,21 @@ export interface RouteResponse {
   end(): void
 }
 
+/** Options of every adapter's `sse()` but `clientKey`, whose argument differs. */
+export interface AppOptions extends SseStreamOptions {
+  maxStreams?: number
+  maxStreamsPerClient?: number
+}
+
 /** How a test app is set up. */
 export interface AppSetup {
   /** Options of the `sse()` middleware. */
-  options?: SseStreamOptions
+  options?: AppOptions
+  /**
+   * A request header whose value is the `clientKey`, read through the object the framework
+   * hands `clientKey` (Express's `req`, Koa's `ctx`, Hono's `c`).
+   */
+  clientKeyHeader?: string
   /** Mount the middleware app-wide (default) or on the `/events` route only. */
   mount?: 'app' | 'route'
 }
@@ -46,6 +57,8 @@ export interface App extends Listening {
   readonly errors: unknown[]
   /** The middleware's `closeAll`, for shutdown. */
   readonly closeAll: SseShutdown['closeAll']
+  /** The middleware's `stats`. */
+  readonly stats: SseShutdown['stats']
 }
 
 /** Builds an app around one adapter. */
@@ -57,21 +70,25 @@ export interface AdapterApp {
 async function start(
   handler: http.RequestListener | http.Server,
   errors: unknown[],
-  { closeAll }: SseShutdown
+  { closeAll, stats }: SseShutdown
 ): Promise<App> {
   const server = await listen(handler)
   const { url } = server
-  return { ...server, errors, closeAll, events: `${url}/events`, plain: `${url}/plain` }
+  return { ...server, errors, closeAll, stats, events: `${url}/events`, plain: `${url}/plain` }
 }
 
 export const expressApp: AdapterApp = {
   name: 'express',
-  serve(route, { options, mount = 'app' } = {}) {
+  serve(route, { options, mount = 'app', clientKeyHeader } = {}) {
     const errors: unknown[] = []
     const app = express()
     // Express's final handler logs errors outside the test environment.
     app.set('env', 'test')
-    const middleware = expressSse(options)
+    const middleware = expressSse({
+      ...options,
+      clientKey:
+        clientKeyHeader === undefined ? undefined : (req) => req.get(clientKeyHeader) ?? '',
+    })
     const handler: RequestHandler = async (_req, res) => {
       await route(res.sse, { end: () => res.end() })
     }
@@ -91,11 +108,14 @@ export const expressApp: AdapterApp = {
 
 export const koaApp: AdapterApp = {
   name: 'koa',
-  serve(route, { options, mount = 'app' } = {}) {
+  serve(route, { options, mount = 'app', clientKeyHeader } = {}) {
     const errors: unknown[] = []
     const app = new Koa()
     app.on('error', (error: unknown) => errors.push(error))
-    const middleware = koaSse(options)
+    const middleware = koaSse({
+      ...options,
+      clientKey: clientKeyHeader === undefined ? undefined : (ctx) => ctx.get(clientKeyHeader),
+    })
     const router = new Router()
     const handler: Koa.Middleware = async (ctx) => {
       await route(ctx.sse, { end: () => ctx.res.end() })
@@ -123,10 +143,15 @@ export const koaApp: AdapterApp = {
 
 export const honoApp: AdapterApp = {
   name: 'hono',
-  serve(route, { options, mount = 'app' } = {}) {
+  serve(route, { options, mount = 'app', clientKeyHeader } = {}) {
     const errors: unknown[] = []
     const app = new Hono()
-    const middleware = honoSse({ ...options, onError: (error) => errors.push(error) })
+    const middleware = honoSse({
+      ...options,
+      clientKey:
+        clientKeyHeader === undefined ? undefined : (c) => c.req.header(clientKeyHeader) ?? '',
+      onError: (error) => errors.push(error),
+    })
     const handler: Handler = (c) => {
       const { outgoing } = c.env as { outgoing: http.ServerResponse }
       return c.var.sse.stream((stream) => route(stream, { end: () => outgoing.end() }))

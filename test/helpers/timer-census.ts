@@ -11,6 +11,9 @@ export interface TimerCensus {
 }
 
 type Timer = ReturnType<typeof setTimeout>
+
+/** Delays from `low` to `high` ms, both included. */
+export type DelayRange = readonly [low: number, high: number]
 type Callback = (...args: unknown[]) => void
 
 /**
@@ -20,11 +23,16 @@ type Callback = (...args: unknown[]) => void
  * never counted. The global functions are wrapped rather than spied on, so that thousands of
  * calls leave no record behind in memory.
  *
- * @param delays - The delays to count, in milliseconds.
+ * @param delays - The delays to count, in milliseconds, or ranges of them (for jittered delays).
  * @returns The census; call `restore()` when done.
  */
-export function countTimers(delays: readonly number[]): TimerCensus {
-  const counted = new Set(delays)
+export function countTimers(delays: readonly (number | DelayRange)[]): TimerCensus {
+  const exact = new Set(delays.filter((delay) => typeof delay === 'number'))
+  const ranges = delays.filter((delay) => typeof delay !== 'number')
+  const counted = {
+    has: (ms: number): boolean =>
+      exact.has(ms) || ranges.some(([low, high]) => ms >= low && ms <= high),
+  }
   const live = new Set<Timer>()
   let peak = 0
   let created = 0

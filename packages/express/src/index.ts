@@ -1,6 +1,6 @@
 import './augment.js'
 
-export { sse } from './middleware.js'
+export { sse, type SseMiddlewareOptions } from './middleware.js'
 // Everything a route needs from core, so an app installs this package alone.
 export * from '@ssekit/core'
 // The type of what `sse()` adds to the middleware: `closeAll` for graceful shutdown.

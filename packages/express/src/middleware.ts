@@ -1,11 +1,14 @@
-import type { SseStreamOptions } from '@ssekit/core'
 import {
   lazyNodeStreams,
   resolveMiddlewareOptions,
   withShutdown,
+  type SseAdapterOptions,
   type SseShutdown,
 } from '@ssekit/core/adapter'
-import type { RequestHandler, Response } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
+
+/** Options of Express's {@link sse}: stream defaults and admission limits; `clientKey` gets `req`. */
+export type SseMiddlewareOptions = SseAdapterOptions<Request>
 
 const streams = lazyNodeStreams<Response>({
   property: 'sse',
@@ -29,8 +32,12 @@ const streams = lazyNodeStreams<Response>({
  * ends the stream. `closeAll()` on the middleware ends every stream it started, for a graceful
  * shutdown.
  *
- * @param options - Defaults for every stream of this middleware; `res.sse.init(options)`
- * overrides them per stream.
+ * With `maxStreams` or `maxStreamsPerClient`, a stream past a limit is refused when a handler
+ * first reads `res.sse`: the client gets `503` or `429` with `Retry-After`, and the handler a
+ * stream that behaves as if its client had left.
+ *
+ * @param options - Defaults for every stream of this middleware (`res.sse.init(options)`
+ * overrides them per stream) and its admission limits.
  * @returns The middleware, with `closeAll`.
  * @throws TypeError naming the first invalid option.
  *
@@ -42,7 +49,7 @@ const streams = lazyNodeStreams<Response>({
  * })
  * ```
  */
-export function sse(options?: SseStreamOptions): RequestHandler & SseShutdown {
+export function sse(options?: SseMiddlewareOptions): RequestHandler & SseShutdown {
   const resolved = resolveMiddlewareOptions(options)
   const middleware: RequestHandler = function sseMiddleware(_req, res, next) {
     streams.enable(res, resolved)

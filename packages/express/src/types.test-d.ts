@@ -23,3 +23,19 @@ describe('res.sse', () => {
     sse({ heartbeat: '15s' })
   })
 })
+
+describe('sse() limits and figures', () => {
+  it('hands clientKey the request and offers stats()', () => {
+    const events = sse({
+      maxStreams: 100,
+      maxStreamsPerClient: 4,
+      clientKey: (req) => {
+        expectTypeOf(req).toEqualTypeOf<express.Request>()
+        return req.ip ?? ''
+      },
+    })
+    expectTypeOf(events.stats().open).toEqualTypeOf<number>()
+    // @ts-expect-error clientKey returns a string
+    sse({ clientKey: () => 1 })
+  })
+})

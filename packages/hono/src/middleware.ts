@@ -1,18 +1,26 @@
-import { createSseStream, createWebSink, type SseStream, type SseStreamOptions } from '@ssekit/core'
 import {
+  createSseStream,
+  createWebSink,
+  type SseStream,
+  type SseStreamOptions,
+  type WebSink,
+} from '@ssekit/core'
+import {
+  admitStream,
   checkFunction,
   option,
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
+  type MiddlewareStreamOptions,
   type NodeResponse,
-  type ResolvedStreamOptions,
+  type SseAdapterOptions,
   type SseShutdown,
 } from '@ssekit/core/adapter'
 import type { Context, MiddlewareHandler } from 'hono'
 
-/** Options of Hono's {@link sse} middleware. */
-export interface SseMiddlewareOptions extends SseStreamOptions {
+/** Options of Hono's {@link sse} middleware: stream defaults, admission limits and `onError`. */
+export interface SseMiddlewareOptions extends SseAdapterOptions<Context> {
   /**
    * Receives an error thrown by a `c.var.sse.stream` callback; the stream is closed after.
    * @defaultValue `console.error`
@@ -41,7 +49,7 @@ export interface SseVariables {
 }
 
 interface Config {
-  readonly options: ResolvedStreamOptions
+  readonly options: MiddlewareStreamOptions
   readonly onError: NonNullable<SseMiddlewareOptions['onError']>
 }
 
@@ -58,13 +66,25 @@ class Responder implements SseResponder {
     if (typeof callback !== 'function') {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
-    const sink = createWebSink(this.#c.req.header('last-event-id'), {
-      nodeResponse: nodeResponseOf(this.#c.env),
-    })
-    const stream = createSseStream(sink, resolveStreamOptions(options, this.#config.options))
+    const c = this.#c
+    const resolved = resolveStreamOptions(options, this.#config.options)
+    let sink: WebSink | undefined
+    const { stream, refusal } = admitStream(
+      this.#config.options,
+      c,
+      () => peerOf(c.env),
+      () => c.req.header('last-event-id'),
+      () => {
+        sink = createWebSink(c.req.header('last-event-id'), {
+          nodeResponse: nodeResponseOf(c.env),
+        })
+        return createSseStream(sink, resolved)
+      }
+    )
     this.#run(callback, stream.init()).catch(console.error)
     // Hono's own builder, so headers set earlier with `c.header()` are kept.
-    return this.#c.body(sink.body, 200, sink.headers)
+    if (sink === undefined) return c.body(null, refusal?.status ?? 503, refusal?.headers)
+    return c.body(sink.body, 200, sink.headers)
   }
 
   async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {
@@ -123,6 +143,13 @@ function defaultOnError(error: unknown): void {
  * `{ incoming, outgoing }` as `c.env`: the web sink then writes events to it directly once the
  * server pipes the body, instead of through the body's promise hops. `undefined` elsewhere.
  */
+function peerOf(env: unknown): string | undefined {
+  if (typeof env !== 'object' || env === null) return undefined
+  const { incoming } = env as { incoming?: { socket?: { remoteAddress?: unknown } } }
+  const address = incoming?.socket?.remoteAddress
+  return typeof address === 'string' ? address : undefined
+}
+
 function nodeResponseOf(env: unknown): NodeResponse | undefined {
   if (typeof env !== 'object' || env === null) return undefined
   const { incoming, outgoing } = env as { incoming?: unknown; outgoing?: unknown }

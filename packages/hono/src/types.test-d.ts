@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
 import { sse, type SseResponder, type SseStream, type SseVariables } from './index.js'
 
@@ -29,5 +29,18 @@ describe('c.var.sse', () => {
 
   it('returns a Response from stream()', () => {
     expectTypeOf<SseResponder['stream']>().returns.toEqualTypeOf<Response>()
+  })
+})
+
+describe('sse() limits and figures', () => {
+  it('hands clientKey the context and offers stats()', () => {
+    const events = sse({
+      maxStreams: 100,
+      clientKey: (c) => {
+        expectTypeOf(c).toEqualTypeOf<Context>()
+        return c.req.header('x-user') ?? ''
+      },
+    })
+    expectTypeOf(events.stats().upstreamInFlight).toEqualTypeOf<number>()
   })
 })

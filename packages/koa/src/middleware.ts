@@ -1,11 +1,14 @@
-import type { SseStreamOptions } from '@ssekit/core'
 import {
   lazyNodeStreams,
   resolveMiddlewareOptions,
   withShutdown,
+  type SseAdapterOptions,
   type SseShutdown,
 } from '@ssekit/core/adapter'
 import type { Context, Middleware } from 'koa'
+
+/** Options of Koa's {@link sse}: stream defaults and admission limits; `clientKey` gets `ctx`. */
+export type SseMiddlewareOptions = SseAdapterOptions<Context>
 
 const streams = lazyNodeStreams<Context>({
   property: 'sse',
@@ -13,6 +16,7 @@ const streams = lazyNodeStreams<Context>({
   prototypeOf: (ctx) => ctx.app.context,
   request: (ctx) => ctx.req,
   response: (ctx) => ctx.res,
+  clientKeyArgument: (ctx) => ctx,
   // Koa writes `ctx.body` only once the middleware chain resolves; the stream writes to
   // `ctx.res` as the handler runs, so Koa must leave the response alone.
   onOpen: (ctx) => {
@@ -47,8 +51,12 @@ function ignoreConnectionErrors(ctx: Context): void {
  * which reports it through `app.on('error')`. `closeAll()` on the middleware ends every
  * stream it started, for a graceful shutdown.
  *
- * @param options - Defaults for every stream of this middleware; `ctx.sse.init(options)`
- * overrides them per stream.
+ * With `maxStreams` or `maxStreamsPerClient`, a stream past a limit is refused when a handler
+ * first reads `ctx.sse`: the client gets `503` or `429` with `Retry-After`, and the handler a
+ * stream that behaves as if its client had left.
+ *
+ * @param options - Defaults for every stream of this middleware (`ctx.sse.init(options)`
+ * overrides them per stream) and its admission limits.
  * @returns The middleware, with `closeAll`.
  * @throws TypeError naming the first invalid option.
  *
@@ -60,7 +68,7 @@ function ignoreConnectionErrors(ctx: Context): void {
  * })
  * ```
  */
-export function sse(options?: SseStreamOptions): Middleware & SseShutdown {
+export function sse(options?: SseMiddlewareOptions): Middleware & SseShutdown {
   const resolved = resolveMiddlewareOptions(options)
   const middleware: Middleware = async function sseMiddleware(ctx, next) {
     streams.enable(ctx, resolved)

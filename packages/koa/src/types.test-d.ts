@@ -21,3 +21,16 @@ describe('ctx.sse', () => {
     expectTypeOf<ParameterizedContext<{ user: string }>['sse']>().toEqualTypeOf<SseStream>()
   })
 })
+
+describe('sse() limits and figures', () => {
+  it('hands clientKey the context and offers stats()', () => {
+    const events = sse({
+      maxStreamsPerClient: 4,
+      clientKey: (ctx) => {
+        expectTypeOf(ctx).toEqualTypeOf<Context>()
+        return ctx.ip
+      },
+    })
+    expectTypeOf(events.stats().refused).toEqualTypeOf<number>()
+  })
+})

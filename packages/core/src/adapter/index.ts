@@ -1,6 +1,6 @@
 /**
  * `@ssekit/core/adapter`: what a framework adapter needs and an application does not. Lazy
- * per-request streams on Node responses, the middleware's options and shutdown, the resolved
+ * per-request streams on Node responses, the middleware's options, admission limits and shutdown, the resolved
  * stream options, the sink interface for adapters that bring their own sink, and the option
  * checks every package of the library shares (adapters and backplanes alike).
  *
@@ -11,8 +11,11 @@ export {
   resolveMiddlewareOptions,
   withShutdown,
   type MiddlewareStreamOptions,
+  type SseAdapterOptions,
   type SseShutdown,
 } from './middleware-options.js'
+export type { AdmissionOptions, Refusal, StreamAdmission } from './admission.js'
+export { admitStream, type Admitted } from './admit.js'
 export { resolveStreamOptions, type ResolvedStreamOptions } from '../stream/options.js'
 export type { SinkListener, SseSink } from '../sink/sink.js'
 export type { NodeRequest, NodeResponse } from '../sink/node-types.js'

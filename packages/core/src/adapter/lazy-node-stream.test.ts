@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
 import { readEvents } from '@ssekit/test-helpers/read-events'
 import { lazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
-import { resolveStreamOptions } from '../stream/options.js'
+import { resolveMiddlewareOptions } from './middleware-options.js'
 import type { SseStream } from '../stream/stream.js'
 
 /** A framework's per-request object, as Express's `res` or Koa's `ctx` would be. */
@@ -23,7 +23,7 @@ function hostOf(prototype: object, onOpen?: (ctx: Ctx) => void): NodeStreamHost<
   }
 }
 
-const options = resolveStreamOptions({ heartbeat: 0 })
+const options = resolveMiddlewareOptions({ heartbeat: 0 })
 
 describe('lazyNodeStreams', () => {
   let server: Listening | undefined

@@ -1,8 +1,9 @@
-import { describe } from '../util/index.js'
+import { decodeHeaderText, describe } from '../util/index.js'
 import { createNodeSink } from '../sink/node-sink.js'
 import type { NodeRequest, NodeResponse } from '../sink/node-types.js'
-import type { ResolvedStreamOptions } from '../stream/options.js'
 import { createSseStream, type SseStream } from '../stream/stream.js'
+import { admitStream } from './admit.js'
+import type { MiddlewareStreamOptions } from './middleware-options.js'
 
 /**
  * Where a framework keeps its per-request objects: how an adapter tells
@@ -28,7 +29,12 @@ export interface NodeStreamHost<Host extends object> {
    * @returns The Node response behind it.
    */
   response(host: Host): NodeResponse
-  /** Runs when the stream starts, before its headers are written. */
+  /**
+   * What the middleware's `clientKey` receives for this request.
+   * @defaultValue the Node request, from {@link NodeStreamHost.request}
+   */
+  readonly clientKeyArgument?: (host: Host) => unknown
+  /** Runs when the stream starts (or is refused), before its status and headers are written. */
   readonly onOpen?: (host: Host) => void
 }
 
@@ -41,7 +47,7 @@ export interface LazyNodeStreams<Host extends object> {
    * @param host - A request's object.
    * @param options - The middleware's resolved options.
    */
-  enable(host: Host, options: ResolvedStreamOptions): void
+  enable(host: Host, options: MiddlewareStreamOptions): void
   /**
    * @param host - A request's object.
    * @returns The stream `host[property]` created, or `undefined` when nothing read it.
@@ -67,27 +73,43 @@ export function lazyNodeStreams<Host extends object>(
   host: NodeStreamHost<Host>
 ): LazyNodeStreams<Host> {
   checkHost(host)
-  const enabled = new WeakMap<Host, ResolvedStreamOptions>()
+  const enabled = new WeakMap<Host, MiddlewareStreamOptions>()
   const streams = new WeakMap<Host, SseStream>()
   const prototypes = new WeakSet<object>()
 
   function get(this: Host): SseStream | undefined {
-    const stream = streams.get(this)
-    if (stream !== undefined) return stream
+    const existing = streams.get(this)
+    if (existing !== undefined) return existing
     const options = enabled.get(this)
     if (options === undefined) return undefined
     const { onOpen } = host
-    const sink = createNodeSink(
-      host.request(this),
-      host.response(this),
-      onOpen &&
-        (() => {
-          onOpen(this)
-        })
+    const req = host.request(this)
+    const res = host.response(this)
+    const { stream, refusal } = admitStream(
+      options,
+      host.clientKeyArgument === undefined ? req : host.clientKeyArgument(this),
+      () => req.socket.remoteAddress,
+      () => lastEventIdOf(req.headers['last-event-id']),
+      () =>
+        createSseStream(
+          createNodeSink(
+            req,
+            res,
+            onOpen &&
+              (() => {
+                onOpen(this)
+              })
+          ),
+          options
+        )
     )
-    const created = createSseStream(sink, options)
-    streams.set(this, created)
-    return created
+    streams.set(this, stream)
+    if (refusal !== undefined && !res.headersSent) {
+      onOpen?.(this)
+      res.writeHead(refusal.status, refusal.headers)
+      res.end()
+    }
+    return stream
   }
 
   return {
@@ -109,6 +131,11 @@ export function lazyNodeStreams<Host extends object>(
   }
 }
 
+function lastEventIdOf(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  return decodeHeaderText(Array.isArray(value) ? value.join(', ') : value)
+}
+
 /** Checked once, when an adapter module loads, rather than on every request. */
 function checkHost(host: unknown): void {
   const fields = (typeof host === 'object' && host !== null ? host : {}) as Partial<
@@ -124,6 +151,9 @@ function checkHost(host: unknown): void {
   }
   for (const name of ['prototypeOf', 'request', 'response'] as const) {
     if (typeof fields[name] !== 'function') fail(`"${name}" must be a function`)
+  }
+  if (fields.clientKeyArgument !== undefined && typeof fields.clientKeyArgument !== 'function') {
+    fail('"clientKeyArgument" must be a function')
   }
   if (fields.onOpen !== undefined && typeof fields.onOpen !== 'function') {
     fail('"onOpen" must be a function')

@@ -1,10 +1,15 @@
 import {
   resolveStreamOptions,
+  extendResolved,
   type ResolvedStreamOptions,
   type SseStreamOptions,
 } from '../stream/options.js'
+import type { StreamMonitor } from '../stream/monitor.js'
+import type { SseStats } from '../stream/stats.js'
+import { resolveAdmission, type AdmissionOptions, type StreamAdmission } from './admission.js'
 import {
   createStreamGroup,
+  statsOf,
   type CloseAllOptions,
   type SseStreamGroup,
 } from '../stream/stream-group.js'
@@ -12,11 +17,19 @@ import {
 /** Stream options as a middleware factory holds them: resolved, with a group for shutdown. */
 export interface MiddlewareStreamOptions extends ResolvedStreamOptions {
   readonly group: SseStreamGroup
+  /** The middleware's admission limits, if any. */
+  readonly admission: StreamAdmission | undefined
 }
 
 /**
+ * Options of an adapter's `sse()`: defaults for its streams and its admission limits.
+ * `Request` is what `clientKey` receives: Express's `req`, Koa's `ctx`, Hono's `c`.
+ */
+export interface SseAdapterOptions<Request> extends SseStreamOptions, AdmissionOptions<Request> {}
+
+/**
  * What an adapter's `sse()` middleware offers besides handling requests: ending every stream
- * it started, for a graceful shutdown.
+ * it started, for a graceful shutdown, and figures of its streams.
  */
 export interface SseShutdown {
   /**
@@ -37,28 +50,57 @@ export interface SseShutdown {
    * ```
    */
   readonly closeAll: (options?: CloseAllOptions) => Promise<void>
+  /**
+   * Figures of the streams this middleware started (those of its `group`, when the options
+   * name one): open, started, ended by reason, events and bytes sent, slow-client drops,
+   * refused streams, upstream calls in flight. See {@link SseStreamGroup.stats}.
+   *
+   * @returns A new snapshot on each call.
+   */
+  readonly stats: () => SseStats
 }
 
 /**
- * Resolves a middleware factory's options once, giving its streams their own group unless
- * the options name one.
+ * Resolves a middleware factory's options once: stream defaults, a group for shutdown unless
+ * the options name one, and the admission limits.
  *
  * @param options - The factory's options.
  * @returns The resolved options, with a group.
  * @throws TypeError naming the first invalid option.
  */
-export function resolveMiddlewareOptions(options?: SseStreamOptions): MiddlewareStreamOptions {
+export function resolveMiddlewareOptions(
+  options?: SseAdapterOptions<never>
+): MiddlewareStreamOptions {
   const resolved = resolveStreamOptions(options)
-  if (resolved.group !== undefined) return resolved as MiddlewareStreamOptions
-  return resolveStreamOptions({ group: createStreamGroup() }, resolved) as MiddlewareStreamOptions
+  const group = resolved.group ?? createStreamGroup()
+  const admission = resolveAdmission(options)
+  const stats = statsOf(group)
+  if (admission === undefined) return extendResolved(resolved, { group, admission, monitor: stats })
+  const monitor: StreamMonitor = {
+    opened: () => {
+      stats.opened()
+    },
+    ended: (stream, reason, opened) => {
+      admission.release(stream)
+      stats.ended(stream, reason, opened)
+    },
+    sent: (frame) => {
+      stats.sent(frame)
+    },
+    upstream: (change) => {
+      stats.upstream(change)
+    },
+  }
+  return extendResolved(resolved, { group, admission, monitor })
 }
 
 /**
- * Gives a middleware function the {@link SseShutdown.closeAll} of its streams' group.
+ * Gives a middleware function the {@link SseShutdown.closeAll} and {@link SseShutdown.stats} of
+ * its streams' group.
  *
  * @param middleware - The framework middleware.
  * @param options - The options it resolved with {@link resolveMiddlewareOptions}.
- * @returns The same function, with `closeAll`.
+ * @returns The same function, with `closeAll` and `stats`.
  */
 export function withShutdown<Middleware extends object>(
   middleware: Middleware,
@@ -67,5 +109,6 @@ export function withShutdown<Middleware extends object>(
   const { group } = options
   return Object.assign(middleware, {
     closeAll: (closeOptions?: CloseAllOptions) => group.closeAll(closeOptions),
+    stats: () => group.stats(),
   })
 }

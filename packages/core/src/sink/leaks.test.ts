@@ -6,11 +6,12 @@ import { createSseStream, type SseStream } from '../stream/stream.js'
 import { createWebSink } from './web-sink.js'
 
 const CYCLES = 1000
-/** A heartbeat interval no other code uses, so its timers can be told apart. */
-const HEARTBEAT_MS = 60_017
+/** A heartbeat interval whose clock ticks at a delay no other code uses (a twentieth of it). */
+const HEARTBEAT_MS = 60_340
+const HEARTBEAT_TICK_MS = 3017
 
 /**
- * Tracks the interval timers created with `HEARTBEAT_MS` and not yet cleared, through the
+ * Tracks the heartbeat clocks' interval timers created and not yet cleared, through the
  * global functions the streams call.
  */
 function trackHeartbeatTimers(): { live: Set<unknown>; peak: () => number } {
@@ -20,7 +21,7 @@ function trackHeartbeatTimers(): { live: Set<unknown>; peak: () => number } {
   const realClear = globalThis.clearInterval
   const trackingSet = (callback: () => void, ms?: number): NodeJS.Timeout => {
     const timer = realSet(callback, ms)
-    if (ms === HEARTBEAT_MS) {
+    if (ms === HEARTBEAT_TICK_MS) {
       live.add(timer)
       peak = Math.max(peak, live.size)
     }

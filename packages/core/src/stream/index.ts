@@ -8,4 +8,7 @@
 export { createSseStream } from './stream.js'
 export type { SendResult, SseStream } from './types.js'
 export type { SlowClientPolicy, SseStreamOptions } from './options.js'
+export type { SseEndReason } from './monitor.js'
+export type { SseStats } from './stats.js'
+export type { SseStreamEndMessage, SseStreamStartMessage } from './diagnostics.js'
 export { createStreamGroup, type CloseAllOptions, type SseStreamGroup } from './stream-group.js'

@@ -123,7 +123,8 @@ describe('stream lifetime', () => {
     const stream = await next()
     await stream.send({ data: 'hello' })
     await client.closed
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    // It ends in the last tenth of maxDuration, at random.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(175)
     expect(client.body()).toMatch(
       /data: hello\n\nevent: bye\nretry: 10\ndata: reconnect please\n\n/
     )

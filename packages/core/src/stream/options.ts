@@ -7,7 +7,8 @@ import {
   otherCopyNote,
 } from '../util/index.js'
 import { formatEventOption, type SseEvent } from '../event/format.js'
-import { isStreamGroup, type SseStreamGroup } from './stream-group.js'
+import { isStreamGroup, statsOf, type SseStreamGroup } from './stream-group.js'
+import type { StreamMonitor } from './monitor.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
@@ -26,11 +27,19 @@ export type SlowClientPolicy = 'wait' | 'disconnect'
  */
 export interface SseStreamOptions {
   /**
-   * Milliseconds between keep-alive comments, sent only when nothing else was written for a
-   * whole interval. `0` disables them.
+   * Milliseconds of silence after which a keep-alive comment is sent: never later, and at
+   * most a twentieth of it (at least 1 ms) earlier. Any write restarts the wait. `0` disables
+   * them.
    * @defaultValue 15000
    */
   heartbeat?: number
+  /**
+   * Sends each heartbeat as an event of this type (with empty data) instead of a comment, so
+   * that browser code can see it: `EventSource` hides comments. A client that listens for it
+   * can tell a dead connection from a quiet one when none arrives for a while.
+   * @defaultValue none: heartbeats are `:` comments
+   */
+  heartbeatEvent?: string
   /** Reconnection delay (ms) sent to the client once, when the stream starts. */
   retry?: number
   /**
@@ -59,6 +68,8 @@ export interface SseStreamOptions {
   /**
    * Milliseconds after which the stream ends by itself, sending `finalEvent` first. Clients
    * reconnect (to any instance), which spreads long-lived connections as servers come and go.
+   * Each stream ends at a random moment in the last tenth of it (90 to 100 %), so streams
+   * opened together do not all end together.
    * `0` means no limit.
    * @defaultValue 0
    */
@@ -75,6 +86,8 @@ export interface SseStreamOptions {
 /** {@link SseStreamOptions} with every default applied. */
 export interface ResolvedStreamOptions {
   readonly heartbeat: number
+  /** The frame each heartbeat writes: a bare comment, or the `heartbeatEvent`. */
+  readonly heartbeatFrame: string
   readonly retry: number | undefined
   readonly headers: Readonly<Record<string, string>> | undefined
   readonly maxBufferedBytes: number
@@ -84,6 +97,8 @@ export interface ResolvedStreamOptions {
   /** `finalEvent`, serialized once. */
   readonly finalFrame: string | undefined
   readonly group: SseStreamGroup | undefined
+  /** Core-internal: the middleware's watcher of its streams; not an option users set. */
+  readonly monitor: StreamMonitor | undefined
 }
 
 /** Default milliseconds between heartbeat comments. */
@@ -104,6 +119,7 @@ const resolved = new WeakSet<object>()
 
 const DEFAULTS: ResolvedStreamOptions = {
   heartbeat: DEFAULT_HEARTBEAT_MS,
+  heartbeatFrame: ':\n\n',
   retry: undefined,
   headers: undefined,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
@@ -112,6 +128,7 @@ const DEFAULTS: ResolvedStreamOptions = {
   maxDuration: 0,
   finalFrame: undefined,
   group: undefined,
+  monitor: undefined,
 }
 
 /**
@@ -133,11 +150,13 @@ export function resolveStreamOptions(
     throw new TypeError(`SSE stream options must be an object; got ${describe(overrides)}.`)
   }
   if (base === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
-  const { heartbeat, retry, headers, maxBufferedBytes, slowClient } = overrides
+  const { heartbeat, heartbeatEvent, retry, headers, maxBufferedBytes, slowClient } = overrides
   const { sendTimeout, maxDuration, finalEvent, group } = overrides
   const result: ResolvedStreamOptions = {
     heartbeat:
       heartbeat === undefined ? base.heartbeat : checkMilliseconds(heartbeat, option('heartbeat')),
+    heartbeatFrame:
+      heartbeatEvent === undefined ? base.heartbeatFrame : heartbeatFrameOf(heartbeatEvent),
     retry: retry === undefined ? base.retry : checkMilliseconds(retry, option('retry')),
     headers:
       headers === undefined
@@ -159,9 +178,20 @@ export function resolveStreamOptions(
     finalFrame:
       finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
     group: group === undefined ? base.group : checkGroup(group),
+    // A group counts its streams, unless a middleware's monitor already does.
+    monitor: base.monitor ?? (group === undefined ? undefined : statsOf(group)),
   }
   resolved.add(result)
   return result
+}
+
+function heartbeatFrameOf(type: unknown): string {
+  if (typeof type !== 'string' || type === '') {
+    throw new TypeError(
+      `The option "heartbeatEvent" must be a non-empty event type; got ${describe(type)}.`
+    )
+  }
+  return formatEventOption({ event: type, data: '' }, 'heartbeatEvent')
 }
 
 function checkGroup(value: unknown): SseStreamGroup {
@@ -180,4 +210,21 @@ function checkPolicy(value: unknown): SlowClientPolicy {
     )
   }
   return value
+}
+
+/**
+ * Core-internal: resolved options with more fields (a middleware's monitor and limits), still
+ * known as resolved, so streams created with them skip validation.
+ *
+ * @param options - Resolved options.
+ * @param extra - Fields to add or replace.
+ * @returns A copy of `options` with `extra`.
+ */
+export function extendResolved<Extra extends object>(
+  options: ResolvedStreamOptions,
+  extra: Extra
+): ResolvedStreamOptions & Extra {
+  const result = { ...options, ...extra }
+  resolved.add(result)
+  return result
 }

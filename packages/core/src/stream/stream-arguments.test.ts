@@ -184,6 +184,11 @@ const streamCalls: {
     started: true,
   },
   {
+    call: 'closeAll({ spread: -1 })',
+    run: (_s, g) => g.closeAll({ spread: -1 }),
+    message: /"spread"/,
+  },
+  {
     call: 'closeAll({ grace: NaN })',
     run: (_s, g) => g.closeAll({ grace: NaN }),
     message: /"grace"/,

@@ -44,9 +44,11 @@ describe('SseStreamGroup.closeAll', () => {
     expect(Date.now() - started).toBeLessThan(GRACE_MS + 1000)
     server = undefined
     await Promise.all(clients.map((client) => client.closed))
-    const received = clients.filter((client) =>
-      client.body().endsWith('event: shutdown\ndata: restarting\n\n')
-    )
+    // The final event, then the stream's reconnection delay, jittered over the default spread.
+    const received = clients.filter((client) => {
+      const delay = /event: shutdown\ndata: restarting\n\nretry: (\d+)\n\n$/.exec(client.body())
+      return delay !== null && Number(delay[1]) < 10_000
+    })
     expect(received).toHaveLength(STREAMS)
     expect(group.size).toBe(0)
     expect(streams.every((stream) => stream.clientDisconnected)).toBe(true)

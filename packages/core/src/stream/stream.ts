@@ -1,6 +1,14 @@
 import { deferred, type Deferred, internalKey, sseHeaders, unref } from '../util/index.js'
 import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
-import { joinHeartbeat, leaveHeartbeat, onHeartbeat, type HeartbeatMember } from './heartbeat.js'
+import {
+  joinHeartbeat,
+  lastWrite,
+  leaveHeartbeat,
+  onHeartbeat,
+  STOPPED_CLOCK,
+  type HeartbeatClock,
+  type HeartbeatMember,
+} from './heartbeat.js'
 import {
   resolveStreamOptions,
   type ResolvedStreamOptions,
@@ -17,6 +25,8 @@ import {
   type GroupMember,
 } from './stream-group.js'
 import type { SendResult, SseStream } from './types.js'
+import { countUpstream, type SseEndReason } from './monitor.js'
+import { publishEnd, publishStart } from './diagnostics.js'
 
 export type { SendResult, SseStream } from './types.js'
 
@@ -31,7 +41,14 @@ const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
 export const SENT: Promise<SendResult> = Promise.resolve(SENT_RESULT)
 const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
-const HEARTBEAT = ':\n\n'
+/**
+ * Streams end up to this fraction of `maxDuration` early, at random, so that streams opened
+ * together (after a deploy, say) do not all end and reconnect together.
+ */
+const MAX_DURATION_JITTER = 0.1
+
+/** Ends decided by the server; the others count as the client having left. */
+const BY_SERVER: ReadonlySet<SseEndReason> = new Set(['closed', 'max-duration', 'shutdown'])
 
 /**
  * Core-internal: sends text that is already one or more complete frames, skipping
@@ -45,6 +62,9 @@ export const streamOptions: unique symbol = Symbol.for(internalKey('streamOption
 /** Core-internal: ends the stream as too slow, dropping the connection (policy `'disconnect'`). */
 export const dropClient: unique symbol = Symbol.for(internalKey('dropClient'))
 
+/** Core-internal: ends a stream that never started because an admission limit refused it. */
+export const refuseStream: unique symbol = Symbol.for(internalKey('refuseStream'))
+
 interface HeldFrame {
   readonly text: string
   readonly sent: Deferred<SendResult>
@@ -55,15 +75,18 @@ export interface InternalStream extends SseStream {
   [sendFrame](frame: string): Promise<SendResult>
   readonly [streamOptions]: ResolvedStreamOptions
   [dropClient](): void
+  [refuseStream](): void
 }
 
 class EventStream implements InternalStream, SinkListener, HeartbeatMember, GroupMember {
   readonly #sink: SseSink
   #options: ResolvedStreamOptions
   #state = NEW
-  #clientLeft = false
-  /** Something was written since the last heartbeat tick. */
-  #wrote = false
+  #endedBy: SseEndReason | undefined;
+  /** The heartbeat clock's tick count at the last write. */
+  [lastWrite] = 0
+  /** The shared heartbeat clock, read on each write. */
+  #clock: HeartbeatClock = STOPPED_CLOCK
   /** The last write met backpressure; the bound is checked until the sink drains. */
   #full = false
   #drain: Deferred<SendResult> | undefined
@@ -137,17 +160,27 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   [dropClient](): void {
-    this.#drop()
+    this.#drop('slow-client')
+  }
+
+  [refuseStream](): void {
+    this.#finish('refused')
   }
 
   request(options: SseRequestOptions): Promise<SseRequestResult> {
-    return streamRequest(this, options)
+    const { monitor } = this.#options
+    if (monitor === undefined) return streamRequest(this, options)
+    return countUpstream(monitor, streamRequest(this, options))
   }
 
   close(): void {
+    this.#close('closed')
+  }
+
+  #close(reason: SseEndReason): void {
     const stuck = this.#isOverBound()
     const wasOpen = this.#state === OPEN
-    if (!this.#finish(false)) return
+    if (!this.#finish(reason)) return
     // A client that stopped reading would hold the socket until TCP gives up; drop it.
     if (wasOpen) this.#sink.end(stuck)
   }
@@ -166,19 +199,15 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   onClose(): void {
-    this.#finish(true)
+    this.#finish('client-left')
   }
 
   [onHeartbeat](): void {
-    if (this.#wrote) {
-      this.#wrote = false
-      return
-    }
     if (this.#held !== undefined || this.#isOverBound()) {
-      if (this.#options.slowClient === 'disconnect') this.#drop()
+      if (this.#options.slowClient === 'disconnect') this.#drop('slow-client')
       return
     }
-    if (!this.#sink.write(HEARTBEAT)) {
+    if (!this.#sink.write(this.#options.heartbeatFrame)) {
       // A client that cannot take even a heartbeat is stuck or gone: time it out.
       this.#full = true
       this.#armSendTimer()
@@ -186,7 +215,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   [endForShutdown](finalFrame: string | undefined): Promise<void> {
-    this.#endWith(finalFrame)
+    this.#endWith(finalFrame, 'shutdown')
     return this.#sink.whenClosed()
   }
 
@@ -198,25 +227,29 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     const { headers, retry, heartbeat, maxDuration, group } = this.#options
     this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
     this.#state = OPEN
-    this.#wrote = true
+    this.#options.monitor?.opened(this)
+    publishStart(this)
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
-    if (heartbeat > 0) joinHeartbeat(this, heartbeat)
+    if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
     if (maxDuration > 0) {
       this.#lifeTimer = unref(
-        setTimeout(() => {
-          this.#endWith(this.#options.finalFrame)
-        }, maxDuration)
+        setTimeout(
+          () => {
+            this.#endWith(this.#options.finalFrame, 'max-duration')
+          },
+          maxDuration - Math.floor(Math.random() * maxDuration * MAX_DURATION_JITTER)
+        )
       )
     }
     if (group !== undefined) joinGroup(group, this)
   }
 
   /** Sends a last frame if the client can take it, then ends the stream. */
-  #endWith(finalFrame: string | undefined): void {
+  #endWith(finalFrame: string | undefined, reason: SseEndReason): void {
     if (finalFrame !== undefined && this.#state === OPEN && !this.#isOverBound()) {
       this.#sink.write(finalFrame)
     }
-    this.close()
+    this.#close(reason)
   }
 
   #armSendTimer(): void {
@@ -225,7 +258,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#sendTimer = unref(
       setTimeout(() => {
         this.#sendTimer = undefined
-        this.#drop()
+        this.#drop('send-timeout')
       }, ms)
     )
   }
@@ -250,10 +283,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     if (this.#held !== undefined) return this.#hold(frame)
     if (this.#isOverBound()) {
       if (this.#options.slowClient === 'wait') return this.#hold(frame)
-      this.#drop()
+      this.#drop('slow-client')
       return NOT_SENT
     }
-    this.#wrote = true
+    this[lastWrite] = this.#clock.ticks
+    this.#options.monitor?.sent(frame)
     // The sink may find the response ended by someone else as it writes.
     if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
     this.#full = true
@@ -283,7 +317,8 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       let written = 0
       for (const frame of held) {
         if (this.#isOverBound()) break
-        this.#wrote = true
+        this[lastWrite] = this.#clock.ticks
+        this.#options.monitor?.sent(frame.text)
         if (!this.#sink.write(frame.text)) this.#full = true
         frame.sent.resolve(SENT_RESULT)
         written++
@@ -295,16 +330,16 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   }
 
   /** Ends the stream because the client fell more than `maxBufferedBytes` behind. */
-  #drop(): void {
-    if (this.#finish(true)) this.#sink.end(true)
+  #drop(reason: SseEndReason): void {
+    if (this.#finish(reason)) this.#sink.end(true)
   }
 
   /** Moves to the ended state once and releases everything; `false` if already ended. */
-  #finish(clientLeft: boolean): boolean {
+  #finish(reason: SseEndReason): boolean {
     const state = this.#state
     if (state === ENDED) return false
     this.#state = ENDED
-    this.#clientLeft = clientLeft
+    this.#endedBy = reason
     if (state === OPEN) {
       const { heartbeat, group } = this.#options
       if (heartbeat > 0) leaveHeartbeat(this, heartbeat)
@@ -320,12 +355,16 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#held = undefined
     if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
     this.#abort?.abort(this.#endReason())
+    this.#options.monitor?.ended(this, reason, state === OPEN)
+    if (state === OPEN || reason === 'refused') publishEnd(this, reason)
     return true
   }
 
   #endReason(): DOMException {
     return new DOMException(
-      this.#clientLeft ? 'The client disconnected.' : 'The event stream was closed.',
+      this.#endedBy !== undefined && BY_SERVER.has(this.#endedBy)
+        ? 'The event stream was closed.'
+        : 'The client disconnected.',
       'AbortError'
     )
   }

@@ -8,6 +8,7 @@ import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import { type AbortWatcher, unref, unwatchSignal, watchSignal } from '../util/index.js'
 import { isEventStream, networkFailure, rejectedAnswer, retryReason, utf8Bytes } from './answer.js'
+import { publishReconnect, publishResponse, type SseUpstreamTraceContext } from './diagnostics.js'
 
 /**
  * Why a call stopped before its upstream ended:
@@ -50,6 +51,8 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   #abort: AbortController | undefined
   #connection: EventConnection | undefined
   readonly #downstream: AbortSignal | undefined
+  /** The call's diagnostics context, when someone listens. */
+  readonly #trace: SseUpstreamTraceContext | undefined
   #released = false
   /** Connection attempts after the first, whether they opened or not. */
   #reconnects = 0
@@ -66,9 +69,11 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   /**
    * @param request - The validated options.
    * @param downstream - The signal of the stream the events go to, for `stream.request`.
+   * @param trace - The diagnostics context to publish responses and reconnections with.
    */
-  constructor(request: ResolvedRequest, downstream?: AbortSignal) {
+  constructor(request: ResolvedRequest, downstream?: AbortSignal, trace?: SseUpstreamTraceContext) {
     this.request = request
+    this.#trace = trace
     this.log = request.logger === undefined ? undefined : requestLog(request.logger, ++requestCount)
     if (request.reconnectRefused !== undefined) {
       this.log?.('reconnect-off', { reason: request.reconnectRefused })
@@ -205,6 +210,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
     this.#attempts = attempt
     const lastEventId = this.#sentLastEventId()
     this.log?.('retry', { attempt, delay, reason, lastEventId })
+    publishReconnect(this.#trace, attempt, delay, reason)
     reconnect.onRetry?.(
       failure === undefined
         ? { attempt, delay, reason, lastEventId }
@@ -297,6 +303,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
         contentType,
         headers: redactHeaders(response.headers),
       })
+      publishResponse(this.#trace, response.status, contentType, this.#reconnects)
       if (response.status === 204 && this.#reconnects > 0) {
         // The spec's way for a server to stop a client from reconnecting.
         response.body?.cancel().catch(() => undefined)

@@ -31,3 +31,8 @@ export type {
   SseRetryReason,
 } from './reconnect.js'
 export type { SseLogger } from './log.js'
+export type {
+  SseUpstreamReconnectMessage,
+  SseUpstreamResponseMessage,
+  SseUpstreamTraceContext,
+} from './diagnostics.js'

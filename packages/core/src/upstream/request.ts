@@ -3,6 +3,7 @@ import { withEvents } from './errors.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import { type SseRequestOptions, type SseRequestResult } from './options.js'
 import { UpstreamCall } from './call.js'
+import { upstreamTraced, upstreamTracing, type SseUpstreamTraceContext } from './diagnostics.js'
 
 /**
  * Takes the events of a call whose first connection opened, until the upstream ends.
@@ -24,12 +25,23 @@ export type Consume = (call: UpstreamCall, collector: Collector) => Promise<bool
  * @throws The `signal`'s reason, {@link SseUpstreamError} or {@link SseTimeoutError} carrying
  * the events collected so far, or an error thrown by `transform`.
  */
-export async function runRequest(
+export function runRequest(
   request: ResolvedRequest,
   downstream: AbortSignal | undefined,
   consume: Consume
 ): Promise<SseRequestResult> {
-  const call = new UpstreamCall(request, downstream)
+  if (!upstreamTraced()) return run(request, downstream, consume, undefined)
+  const context: SseUpstreamTraceContext = { method: request.method, url: request.safeUrl }
+  return upstreamTracing.tracePromise(() => run(request, downstream, consume, context), context)
+}
+
+async function run(
+  request: ResolvedRequest,
+  downstream: AbortSignal | undefined,
+  consume: Consume,
+  trace: SseUpstreamTraceContext | undefined
+): Promise<SseRequestResult> {
+  const call = new UpstreamCall(request, downstream, trace)
   const collector = new Collector(request)
   let clientDisconnected: boolean
   try {
