@@ -31,3 +31,4 @@ export type {
   SseRetryReason,
 } from './reconnect.js'
 export type { SseLogger } from './log.js'
+export type { SseDispatcher } from './dispatcher.js'

@@ -1,4 +1,5 @@
 import type { UpstreamEvent } from '../event/upstream-event.js'
+import type { SseDispatcher } from './dispatcher.js'
 import type { SseLogger } from './log.js'
 import type { SseReconnectOptions } from './reconnect.js'
 
@@ -116,10 +117,21 @@ export interface SseRequestOptions {
    */
   debug?: boolean | SseLogger
   /**
-   * The `fetch` used to reach the upstream, e.g. one with a proxy dispatcher.
+   * The `fetch` used to reach the upstream, e.g. undici's own, or one that signs requests.
+   * It receives `dispatcher` in its init only when the option `dispatcher` is given.
    * @defaultValue globalThis.fetch
    */
   fetch?: SseFetch
+  /**
+   * The undici dispatcher the request goes through on Node (a `ProxyAgent`, an `Agent` with
+   * client certificates or its own pool), passed to `fetch` as `dispatcher`. Without it, the
+   * global `fetch` uses the process-wide dispatcher (`setGlobalDispatcher`). Either way
+   * undici's `headersTimeout` and `bodyTimeout` (300 s by default) are turned off for the
+   * request: `timeout`, `idleTimeout` and `eventTimeout` are the only clocks, so a quiet
+   * stream is not cut behind your back.
+   * @defaultValue the process-wide dispatcher
+   */
+  dispatcher?: SseDispatcher
   /**
    * Which redirects (301, 302, 303, 307, 308) are followed, at most 20 in a row:
    *

@@ -5,6 +5,7 @@ import {
   describe,
   MAX_TIMER_MS,
 } from '../util/index.js'
+import { checkDispatcher, untimedDispatcher, type SseDispatcher } from './dispatcher.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { decodeComponent, redactUrl } from './redact.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
@@ -53,6 +54,11 @@ export interface ResolvedRequest {
   readonly onOpen: ((info: SseOpenInfo) => void) | undefined
   readonly logger: SseLogger | undefined
   readonly fetch: SseFetch
+  /**
+   * Passed to `fetch` as `dispatcher`: the caller's, or with the global `fetch` the
+   * process-wide one, without undici's own timeouts. Absent for a caller's `fetch` alone.
+   */
+  readonly dispatcher: SseDispatcher | undefined
   readonly redirect: RedirectPolicy
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
   readonly collect: boolean
@@ -85,6 +91,7 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     url.password = ''
   }
   const { body, json, streamed } = checkBody(options.body, method)
+  const dispatcher = checkDispatcher(options.dispatcher)
   const { reconnect, refused } = resolveReconnect(options.reconnect, method, streamed)
   const mediaType =
     options.bodyMediaType === undefined
@@ -116,6 +123,10 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     onOpen: checkFunction(options.onOpen, 'onOpen'),
     logger: pickLogger(checkDebug(options.debug)),
     fetch: checkFetch(options.fetch),
+    dispatcher:
+      options.fetch === undefined || dispatcher !== undefined
+        ? untimedDispatcher(dispatcher)
+        : undefined,
     redirect: resolveRedirect(options.redirect, options.unsafeForwardCredentialsOnRedirect),
     transform: checkFunction(options.transform, 'transform'),
     collect: checkBoolean(options.collect, 'collect', true),
