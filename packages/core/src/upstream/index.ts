@@ -20,6 +20,7 @@ export type {
   SseOpenInfo,
   SseRedirectMode,
   SseRequestBody,
+  SseHeadersOption,
   SseRequestHeaders,
   SseRequestOptions,
   SseRequestResult,

@@ -6,6 +6,13 @@ import type { SseReconnectOptions } from './reconnect.js'
 /** Request headers: a record, a `Headers` object, or `[name, value]` pairs. */
 export type SseRequestHeaders = NonNullable<RequestInit['headers']>
 
+/**
+ * The `headers` option: fixed headers, or a function called before each connection attempt
+ * (the first and every reconnection) that returns them, sync or async.
+ */
+export type SseHeadersOption =
+  SseRequestHeaders | (() => SseRequestHeaders | PromiseLike<SseRequestHeaders>)
+
 /** What `fetch` accepts as a body: a string, bytes, `Blob`, `FormData`, `URLSearchParams`, a stream. */
 export type SseRequestBody = NonNullable<RequestInit['body']>
 
@@ -39,8 +46,13 @@ export interface SseRequestOptions {
   /**
    * Request headers, e.g. `{ Authorization: 'Bearer …' }`. `Accept: text/event-stream` is added
    * unless an `Accept` header is given.
+   *
+   * A function (sync or async) returning them is called before each connection attempt, the
+   * first one and every reconnection, so a long relay sends a token that is still valid. What
+   * it throws fails the call, as does an invalid header it returns (a TypeError naming it);
+   * neither is retried. The headers it returns are redacted from debug logs like fixed ones.
    */
-  headers?: SseRequestHeaders
+  headers?: SseHeadersOption
   /**
    * The request body. A plain object or array is JSON-encoded; a string, bytes, `Blob`,
    * `FormData`, `URLSearchParams`, `ReadableStream` or async iterable of bytes is sent as is.
