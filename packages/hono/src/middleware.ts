@@ -1,5 +1,13 @@
-import { createSseStream, createWebSink, type SseStream, type SseStreamOptions } from '@ssekit/core'
 import {
+  createSseStream,
+  createWebSink,
+  type SseRequestOptions,
+  type SseStream,
+  type SseStreamOptions,
+  type WebSink,
+} from '@ssekit/core'
+import {
+  forwardOnceStarted,
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
@@ -31,6 +39,35 @@ export interface SseResponder {
    * @throws TypeError for a callback that is not a function or an invalid option.
    */
   stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response
+  /**
+   * Answers with an upstream event stream, its events forwarded live as `stream.request` with
+   * `forward: true` does. Resolves with the streaming `Response` only once the upstream
+   * answered 200 `text/event-stream`; otherwise rejects, so the route can still answer with
+   * a status. The stream closes when the upstream ends or the client leaves (which closes the
+   * upstream connection); a failure after the response was returned goes to `onError`.
+   * Events are not collected (`collect` is `false`): nothing would read them.
+   *
+   * @param options - The upstream request; `forward` is always `true`.
+   * @param streamOptions - Overrides of the middleware's options for this stream.
+   * @returns The response to return from the route.
+   * @throws Rejects with {@link SseUpstreamError} or {@link SseTimeoutError} when the upstream
+   * fails before its first event; with a TypeError for an invalid option.
+   *
+   * @example
+   * ```ts
+   * app.get('/prices', async (c) => {
+   *   try {
+   *     return await c.var.sse.request({ url: 'https://feed.example.com/prices' })
+   *   } catch (error) {
+   *     if (error instanceof SseUpstreamError || error instanceof SseTimeoutError) {
+   *       return c.json({ error: 'upstream unavailable' }, 502)
+   *     }
+   *     throw error
+   *   }
+   * })
+   * ```
+   */
+  request(options: SseRequestOptions, streamOptions?: SseStreamOptions): Promise<Response>
 }
 
 /** The variables the middleware sets, for apps typed with `new Hono<{ Variables: … }>()`. */
@@ -56,13 +93,45 @@ class Responder implements SseResponder {
     if (typeof callback !== 'function') {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
-    const sink = createWebSink(this.#c.req.header('last-event-id'), {
-      nodeResponse: nodeResponseOf(this.#c.env),
-    })
-    const stream = createSseStream(sink, resolveStreamOptions(options, this.#config.options))
+    const { sink, stream } = this.#open(options)
     this.#run(callback, stream.init()).catch(console.error)
     // Hono's own builder, so headers set earlier with `c.header()` are kept.
     return this.#c.body(sink.body, 200, sink.headers)
+  }
+
+  async request(options: SseRequestOptions, streamOptions?: SseStreamOptions): Promise<Response> {
+    const { sink, stream } = this.#open(streamOptions)
+    const request =
+      typeof options === 'object' && (options as unknown) !== null
+        ? { ...options, forward: true, collect: false }
+        : options
+    let finished: Promise<unknown>
+    try {
+      ;({ finished } = await forwardOnceStarted(stream, request))
+    } catch (error) {
+      stream.close()
+      throw error
+    }
+    finished
+      .catch((error: unknown) => {
+        this.#config.onError(error, this.#c)
+      })
+      .finally(() => {
+        stream.close()
+      })
+      .catch(console.error)
+    // Started by now (or closed, when the client left first), so its headers are known.
+    return this.#c.body(sink.body, 200, sink.headers)
+  }
+
+  #open(options: SseStreamOptions | undefined): { sink: WebSink; stream: SseStream } {
+    const sink = createWebSink(this.#c.req.header('last-event-id'), {
+      nodeResponse: nodeResponseOf(this.#c.env),
+    })
+    return {
+      sink,
+      stream: createSseStream(sink, resolveStreamOptions(options, this.#config.options)),
+    }
   }
 
   async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {

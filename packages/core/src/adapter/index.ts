@@ -15,3 +15,4 @@ export {
 export { resolveStreamOptions, type ResolvedStreamOptions } from '../stream/options.js'
 export type { SinkListener, SseSink } from '../sink/sink.js'
 export type { NodeRequest, NodeResponse } from '../sink/node-types.js'
+export { forwardOnceStarted, type StartedForwarding } from '../upstream/forward.js'
