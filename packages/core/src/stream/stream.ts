@@ -9,6 +9,7 @@ import {
 import { checkSink, type SinkListener, type SseSink } from '../sink/sink.js'
 import { streamRequest } from '../upstream/forward.js'
 import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
+import type { SseEventSchema, SseSchemaOutput } from '../upstream/schema.js'
 import {
   dropConnection,
   endForShutdown,
@@ -140,7 +141,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#drop()
   }
 
-  request(options: SseRequestOptions): Promise<SseRequestResult> {
+  request<Schema extends SseEventSchema>(
+    options: SseRequestOptions & { schema: Schema }
+  ): Promise<SseRequestResult<SseSchemaOutput<Schema>>>
+  request(options: SseRequestOptions): Promise<SseRequestResult>
+  request(options: SseRequestOptions): Promise<SseRequestResult<unknown>> {
     return streamRequest(this, options)
   }
 

@@ -3,6 +3,7 @@ import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { requestLog, type Log } from './log.js'
 import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
 import { redactHeaders } from './redact.js'
+import { type SseInvalidEventError, validateEvents } from './schema.js'
 import { completeHeaders, headersFrom, type CheckedHeaders } from './request-headers.js'
 import { fetchFollowingRedirects } from './redirect.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
@@ -63,6 +64,8 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   #lostAt = 0
   /** Ends a wait before a reconnection, or for the caller's headers, at once. */
   #interruptWait: ((reason: unknown) => void) | undefined
+  /** An event that failed the `schema`, thrown by the next read. */
+  #invalid: SseInvalidEventError | undefined
   /** The caller's `Last-Event-ID`, from the headers of the latest attempt. */
   #callerLastEventId: string | undefined
 
@@ -129,9 +132,17 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
    * @throws The `signal`'s reason, or an upstream error that ended the call.
    */
   async read(): Promise<boolean> {
+    if (this.#invalid !== undefined) throw this.#invalid
     const connection = this.#connection as EventConnection
     const read = await connection.read()
-    return read === true || this.#ended(connection, read)
+    if (read !== true) return this.#ended(connection, read)
+    const { schema } = this.request
+    if (schema !== undefined && this.queue.length > 0) {
+      // The valid events before an invalid one are taken first; the next read fails.
+      this.#invalid = await validateEvents(this.queue, schema, this.request.safeUrl, this.log)
+      if (this.#stop !== undefined) throw this.#stop.reason
+    }
+    return true
   }
 
   /** Takes a connection's end: makes a failure of what ended it, closes it, and decides. */

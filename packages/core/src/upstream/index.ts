@@ -33,3 +33,10 @@ export type {
 } from './reconnect.js'
 export type { SseLogger } from './log.js'
 export type { SseDispatcher } from './dispatcher.js'
+export {
+  SseInvalidEventError,
+  type SseEventSchema,
+  type SseInvalidEventPolicy,
+  type SseSchemaIssue,
+  type SseSchemaOutput,
+} from './schema.js'

@@ -1,5 +1,6 @@
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { SseDispatcher } from './dispatcher.js'
+import type { SseEventSchema, SseInvalidEventError, SseInvalidEventPolicy } from './schema.js'
 import type { SseLogger } from './log.js'
 import type { SseReconnectOptions } from './reconnect.js'
 
@@ -173,6 +174,21 @@ export interface SseRequestOptions {
    */
   transform?: (event: UpstreamEvent) => UpstreamEvent | null
   /**
+   * A Standard Schema (Zod, Valibot, ArkType…) for each event's `data`: the data is parsed as
+   * JSON and validated, after `transform` (return `null` there to drop a sentinel such as
+   * `[DONE]`), and events carry the schema's output as `data`, typed from it. Forwarded events
+   * send that output, JSON-encoded. Data that is not JSON or fails the schema is an
+   * {@link SseInvalidEventError} (see `invalidEvents`), never retried. Without it, data is
+   * never parsed.
+   */
+  schema?: SseEventSchema
+  /**
+   * With `schema`: `'error'` fails the call at the first invalid event, once the events before
+   * it were delivered; `'skip'` drops each invalid event (logged with `debug`) and goes on.
+   * @defaultValue 'error'
+   */
+  invalidEvents?: SseInvalidEventPolicy
+  /**
    * Whether to collect the events into the result. Collection stops at `maxEvents` or
    * `maxCollectedBytes`, so memory stays bounded either way; turn it off for endless relays,
    * which would otherwise hold up to `maxCollectedBytes` until they end.
@@ -202,13 +218,17 @@ export interface SseRequestOptions {
   maxEventSize?: number
 }
 
-/** What a finished upstream request produced. */
-export interface SseRequestResult {
+/**
+ * What a finished upstream request produced.
+ *
+ * @typeParam Data - The events' `data`: text, or the output of the request's `schema`.
+ */
+export interface SseRequestResult<Data = string> {
   /**
    * The events received, in arrival order, until the upstream ended or the client left (at
    * most `maxEvents` events and `maxCollectedBytes` bytes; none with `collect: false`).
    */
-  events: UpstreamEvent[]
+  events: UpstreamEvent<Data>[]
   /** `true`: the downstream client left (or the stream was closed) before the upstream ended. */
   clientDisconnected: boolean
   /**

@@ -3,6 +3,7 @@ import { withEvents } from './errors.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import { type SseRequestOptions, type SseRequestResult } from './options.js'
 import { UpstreamCall } from './call.js'
+import type { SseEventSchema, SseSchemaOutput } from './schema.js'
 
 /**
  * Takes the events of a call whose first connection opened, until the upstream ends.
@@ -76,7 +77,11 @@ export const collectEvents: Consume = async (call, collector) => {
  * })
  * ```
  */
-export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult> {
+export function sseRequest<Schema extends SseEventSchema>(
+  options: SseRequestOptions & { schema: Schema }
+): Promise<SseRequestResult<SseSchemaOutput<Schema>>>
+export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult>
+export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult<unknown>> {
   let request: ResolvedRequest
   try {
     request = resolveRequestOptions(options)

@@ -2,6 +2,7 @@ import { checkHeaderValue, checkToken, describe, MAX_TIMER_MS } from '../util/in
 import { checkDispatcher, untimedDispatcher, type SseDispatcher } from './dispatcher.js'
 import { pickLogger, type SseLogger } from './log.js'
 import { redactUrl } from './redact.js'
+import { checkSchema, type ResolvedSchema } from './schema.js'
 import { basicAuth, checkHeaders, completeHeaders, type HeaderDefaults } from './request-headers.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
 import { resolveRedirect, type RedirectPolicy } from './redirect-policy.js'
@@ -64,6 +65,8 @@ export interface ResolvedRequest {
   readonly dispatcher: SseDispatcher | undefined
   readonly redirect: RedirectPolicy
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
+  /** Present when events are parsed as JSON and validated. */
+  readonly schema: ResolvedSchema | undefined
   readonly collect: boolean
   readonly maxEvents: number
   readonly maxCollectedBytes: number
@@ -131,6 +134,7 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
         : undefined,
     redirect: resolveRedirect(options.redirect, options.unsafeForwardCredentialsOnRedirect),
     transform: checkFunction(options.transform, 'transform'),
+    schema: checkSchema(options.schema, options.invalidEvents),
     collect: checkBoolean(options.collect, 'collect', true),
     maxEvents: checkCount(options.maxEvents, 'maxEvents', DEFAULT_MAX_EVENTS, 0),
     maxCollectedBytes: checkCount(
