@@ -105,12 +105,21 @@ class Responder implements SseResponder {
       typeof options === 'object' && (options as unknown) !== null
         ? { ...options, forward: true, collect: false }
         : options
+    // Until the response is returned, only the request tells that the client left.
+    const clientSignal = this.#c.req.raw.signal
+    const leave = (): void => {
+      stream.close()
+    }
+    if (clientSignal.aborted) leave()
+    else clientSignal.addEventListener('abort', leave, { once: true })
     let finished: Promise<unknown>
     try {
       ;({ finished } = await forwardOnceStarted(stream, request))
     } catch (error) {
       stream.close()
       throw error
+    } finally {
+      clientSignal.removeEventListener('abort', leave)
     }
     finished
       .catch((error: unknown) => {

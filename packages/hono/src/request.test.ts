@@ -142,4 +142,17 @@ describe("Hono's c.var.sse.request", () => {
     await upstreamCall.closed
     expect(errors).toEqual([])
   })
+
+  it('closes the upstream connection when the client leaves before the upstream answered', async () => {
+    const { url, call } = await serveUpstream(() => new Promise(() => undefined))
+    const { app, errors } = proxyApp({ url })
+    server = await listen(createAdaptorServer({ fetch: app.fetch }) as http.Server)
+    const abort = new AbortController()
+    const response = fetch(`${server.url}/events`, { signal: abort.signal })
+    const upstreamCall = await call(0)
+    abort.abort()
+    await expect(response).rejects.toThrow()
+    await upstreamCall.closed
+    expect(errors).toEqual([])
+  })
 })
