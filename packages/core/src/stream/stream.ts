@@ -9,7 +9,7 @@ import {
 import { checkSink, type SinkListener, type SseSink } from '../sink/sink.js'
 import { streamRequest } from '../upstream/forward.js'
 import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
-import type { SseEventSchema, SseSchemaOutput } from '../upstream/schema.js'
+import type { SseEventSchema, SseSchemaOutput } from '../upstream/options.js'
 import {
   dropConnection,
   endForShutdown,

@@ -1,7 +1,7 @@
 import type { SseEvent } from '../event/format.js'
 import type { SseStreamOptions } from './options.js'
 import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
-import type { SseEventSchema, SseSchemaOutput } from '../upstream/schema.js'
+import type { SseEventSchema, SseSchemaOutput } from '../upstream/options.js'
 
 /** What became of a sent event. */
 export interface SendResult {

@@ -16,7 +16,9 @@ export {
   type SseUpstreamErrorType,
 } from './errors.js'
 export type {
+  SseEventSchema,
   SseFetch,
+  SseInvalidEventPolicy,
   SseOpenInfo,
   SseRedirectMode,
   SseRequestBody,
@@ -24,6 +26,7 @@ export type {
   SseRequestHeaders,
   SseRequestOptions,
   SseRequestResult,
+  SseSchemaOutput,
 } from './options.js'
 export type {
   SseGiveUpInfo,
@@ -33,10 +36,4 @@ export type {
 } from './reconnect.js'
 export type { SseLogger } from './log.js'
 export type { SseDispatcher } from './dispatcher.js'
-export {
-  SseInvalidEventError,
-  type SseEventSchema,
-  type SseInvalidEventPolicy,
-  type SseSchemaIssue,
-  type SseSchemaOutput,
-} from './schema.js'
+export { SseInvalidEventError, type SseSchemaIssue } from './schema.js'

@@ -1,8 +1,7 @@
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
-import { type SseRequestOptions } from './options.js'
+import { type SseEventSchema, type SseRequestOptions, type SseSchemaOutput } from './options.js'
 import { UpstreamCall } from './call.js'
-import type { SseEventSchema, SseSchemaOutput } from './schema.js'
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
 

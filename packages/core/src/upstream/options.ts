@@ -1,6 +1,6 @@
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { SseDispatcher } from './dispatcher.js'
-import type { SseEventSchema, SseInvalidEventError, SseInvalidEventPolicy } from './schema.js'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SseLogger } from './log.js'
 import type { SseReconnectOptions } from './reconnect.js'
 
@@ -16,6 +16,24 @@ export type SseHeadersOption =
 
 /** What `fetch` accepts as a body: a string, bytes, `Blob`, `FormData`, `URLSearchParams`, a stream. */
 export type SseRequestBody = NonNullable<RequestInit['body']>
+
+/**
+ * A schema for the `data` of upstream events, in the Standard Schema form (`~standard`) that
+ * Zod, Valibot, ArkType and others implement. Only its `validate` is called.
+ */
+export type SseEventSchema = StandardSchemaV1
+
+/** The type of `data` that a {@link SseEventSchema} gives: its output type. */
+export type SseSchemaOutput<Schema extends SseEventSchema> = StandardSchemaV1.InferOutput<Schema>
+
+/**
+ * What an event that fails `schema` does:
+ *
+ * - `'error'`: the call fails with {@link SseInvalidEventError}; the events before it were
+ *   delivered.
+ * - `'skip'`: the event is dropped (and logged with `debug`); the call goes on.
+ */
+export type SseInvalidEventPolicy = 'error' | 'skip'
 
 /** A `fetch` implementation, for runtimes or tests that need their own. */
 export type SseFetch = (input: string, init: RequestInit) => Promise<Response>
@@ -178,7 +196,7 @@ export interface SseRequestOptions {
    * JSON and validated, after `transform` (return `null` there to drop a sentinel such as
    * `[DONE]`), and events carry the schema's output as `data`, typed from it. Forwarded events
    * send that output, JSON-encoded. Data that is not JSON or fails the schema is an
-   * {@link SseInvalidEventError} (see `invalidEvents`), never retried. Without it, data is
+   * `SseInvalidEventError` (see `invalidEvents`), never retried. Without it, data is
    * never parsed.
    */
   schema?: SseEventSchema

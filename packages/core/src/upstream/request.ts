@@ -1,9 +1,13 @@
 import { Collector } from './collect.js'
 import { withEvents } from './errors.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
-import { type SseRequestOptions, type SseRequestResult } from './options.js'
+import {
+  type SseEventSchema,
+  type SseRequestOptions,
+  type SseRequestResult,
+  type SseSchemaOutput,
+} from './options.js'
 import { UpstreamCall } from './call.js'
-import type { SseEventSchema, SseSchemaOutput } from './schema.js'
 
 /**
  * Takes the events of a call whose first connection opened, until the upstream ends.

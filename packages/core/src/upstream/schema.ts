@@ -2,24 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { describe } from '../util/index.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { Log } from './log.js'
-
-/**
- * A schema for the `data` of upstream events, in the Standard Schema form (`~standard`) that
- * Zod, Valibot, ArkType and others implement. Only its `validate` is called.
- */
-export type SseEventSchema = StandardSchemaV1
-
-/** The type of `data` that a {@link SseEventSchema} gives: its output type. */
-export type SseSchemaOutput<Schema extends SseEventSchema> = StandardSchemaV1.InferOutput<Schema>
-
-/**
- * What an event that fails `schema` does:
- *
- * - `'error'`: the call fails with {@link SseInvalidEventError}; the events before it were
- *   delivered.
- * - `'skip'`: the event is dropped (and logged with `debug`); the call goes on.
- */
-export type SseInvalidEventPolicy = 'error' | 'skip'
+import type { SseEventSchema } from './options.js'
 
 /** One problem an event's data has, as the schema reported it. */
 export type SseSchemaIssue = StandardSchemaV1.Issue
