@@ -60,7 +60,10 @@ const apps: Record<string, (url: string) => http.RequestListener | http.Server> 
       ctx.sse.close()
     })
     app.use(router.routes())
-    return app.callback()
+    const handle = app.callback()
+    return (req, res) => {
+      void handle(req, res)
+    }
   },
   hono: (url) => {
     const app = new Hono()
