@@ -70,6 +70,7 @@ export interface SseRequestOptions {
    * first one and every reconnection, so a long relay sends a token that is still valid. What
    * it throws fails the call, as does an invalid header it returns (a TypeError naming it);
    * neither is retried. The headers it returns are redacted from debug logs like fixed ones.
+   * The time it takes does not count towards `timeout`; `signal` stops the wait for it.
    */
   headers?: SseHeadersOption
   /**
