@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SendResult, SseStream } from '@ssekit/core'
 import { adapterApps, type AdapterApp, type App, type AppSetup } from './helpers/apps.js'
-import { waitFor } from './helpers/listen.js'
-import { readEvents, type EventReader } from './helpers/read-events.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
+import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
 
 /** What a route saw of a stream that a limit refused. */
 interface Refused {

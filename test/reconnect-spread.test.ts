@@ -7,7 +7,7 @@ import {
 import { EventSource } from 'eventsource'
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listen, waitFor, type Listening } from './helpers/listen.js'
+import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
 
 const CLIENTS = 1000
 /** Short, so the test is quick; the default is 10 s. */

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SseStream } from '@ssekit/core'
 import { adapterApps, type AdapterApp, type App } from './helpers/apps.js'
-import { waitFor } from './helpers/listen.js'
-import { readEvents, type EventReader } from './helpers/read-events.js'
-import { startUpstream, type Upstream } from './helpers/upstream.js'
+import { waitFor } from '@ssekit/test-helpers/listen'
+import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 
 /** Resolves when the stream ends. */
 function ended(stream: SseStream): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   createSseStream,
   createWebSink,
+  type SseRequestOptions,
   type SseStream,
   type SseStreamOptions,
   type WebSink,
@@ -9,6 +10,7 @@ import {
   admitStream,
   checkFunction,
   option,
+  forwardOnceStarted,
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
@@ -41,6 +43,35 @@ export interface SseResponder {
    * @throws TypeError for a callback that is not a function or an invalid option.
    */
   stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response
+  /**
+   * Answers with an upstream event stream, its events forwarded live as `stream.request` with
+   * `forward: true` does. Resolves with the streaming `Response` only once the upstream
+   * answered 200 `text/event-stream`; otherwise rejects, so the route can still answer with
+   * a status. The stream closes when the upstream ends or the client leaves (which closes the
+   * upstream connection); a failure after the response was returned goes to `onError`.
+   * Events are not collected (`collect` is `false`): nothing would read them.
+   *
+   * @param options - The upstream request; `forward` is always `true`.
+   * @param streamOptions - Overrides of the middleware's options for this stream.
+   * @returns The response to return from the route.
+   * @throws Rejects with {@link SseUpstreamError} or {@link SseTimeoutError} when the upstream
+   * fails before its first event; with a TypeError for an invalid option.
+   *
+   * @example
+   * ```ts
+   * app.get('/prices', async (c) => {
+   *   try {
+   *     return await c.var.sse.request({ url: 'https://feed.example.com/prices' })
+   *   } catch (error) {
+   *     if (error instanceof SseUpstreamError || error instanceof SseTimeoutError) {
+   *       return c.json({ error: 'upstream unavailable' }, 502)
+   *     }
+   *     throw error
+   *   }
+   * })
+   * ```
+   */
+  request(options: SseRequestOptions, streamOptions?: SseStreamOptions): Promise<Response>
 }
 
 /** The variables the middleware sets, for apps typed with `new Hono<{ Variables: … }>()`. */
@@ -66,6 +97,52 @@ class Responder implements SseResponder {
     if (typeof callback !== 'function') {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
+    const { sink, stream, refusal } = this.#open(options)
+    this.#run(callback, stream.init()).catch(console.error)
+    return this.#answer(sink, refusal)
+  }
+
+  async request(options: SseRequestOptions, streamOptions?: SseStreamOptions): Promise<Response> {
+    const { sink, stream, refusal } = this.#open(streamOptions)
+    if (sink === undefined) return this.#answer(sink, refusal)
+    const request =
+      typeof options === 'object' && (options as unknown) !== null
+        ? { ...options, forward: true, collect: false }
+        : options
+    // Until the response is returned, only the request tells that the client left.
+    const clientSignal = this.#c.req.raw.signal
+    const leave = (): void => {
+      stream.close()
+    }
+    if (clientSignal.aborted) leave()
+    else clientSignal.addEventListener('abort', leave, { once: true })
+    let finished: Promise<unknown>
+    try {
+      ;({ finished } = await forwardOnceStarted(stream, request))
+    } catch (error) {
+      stream.close()
+      throw error
+    } finally {
+      clientSignal.removeEventListener('abort', leave)
+    }
+    finished
+      .catch((error: unknown) => {
+        this.#config.onError(error, this.#c)
+      })
+      .finally(() => {
+        stream.close()
+      })
+      .catch(console.error)
+    // Started by now (or closed, when the client left first), so its headers are known.
+    return this.#answer(sink, refusal)
+  }
+
+  /** Opens a stream, or a refused one (no sink) when an admission limit says no. */
+  #open(options: SseStreamOptions | undefined): {
+    sink: WebSink | undefined
+    stream: SseStream
+    refusal: ReturnType<typeof admitStream>['refusal']
+  } {
     const c = this.#c
     const resolved = resolveStreamOptions(options, this.#config.options)
     let sink: WebSink | undefined
@@ -81,10 +158,13 @@ class Responder implements SseResponder {
         return createSseStream(sink, resolved)
       }
     )
-    this.#run(callback, stream.init()).catch(console.error)
-    // Hono's own builder, so headers set earlier with `c.header()` are kept.
-    if (sink === undefined) return c.body(null, refusal?.status ?? 503, refusal?.headers)
-    return c.body(sink.body, 200, sink.headers)
+    return { sink, stream, refusal }
+  }
+
+  /** Hono's own builder, so headers set earlier with `c.header()` are kept. */
+  #answer(sink: WebSink | undefined, refusal: ReturnType<typeof admitStream>['refusal']): Response {
+    if (sink === undefined) return this.#c.body(null, refusal?.status ?? 503, refusal?.headers)
+    return this.#c.body(sink.body, 200, sink.headers)
   }
 
   async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {

@@ -27,8 +27,10 @@ describe('c.var.sse', () => {
     })
   })
 
-  it('returns a Response from stream()', () => {
+  it('returns a Response from stream() and a promised one from request()', () => {
     expectTypeOf<SseResponder['stream']>().returns.toEqualTypeOf<Response>()
+    expectTypeOf<SseResponder['request']>().returns.toEqualTypeOf<Promise<Response>>()
+    new Hono().use(sse()).get('/events', (c) => c.var.sse.request({ url: 'http://x.test/' }))
   })
 })
 

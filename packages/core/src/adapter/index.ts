@@ -20,3 +20,4 @@ export { resolveStreamOptions, type ResolvedStreamOptions } from '../stream/opti
 export type { SinkListener, SseSink } from '../sink/sink.js'
 export type { NodeRequest, NodeResponse } from '../sink/node-types.js'
 export { checkFunction, checkMilliseconds, checkObject, describe, option } from '../util/index.js'
+export { forwardOnceStarted, type StartedForwarding } from '../upstream/forward.js'

@@ -17,6 +17,7 @@ import {
 import { checkSink, type SinkListener, type SseSink } from '../sink/sink.js'
 import { streamRequest } from '../upstream/forward.js'
 import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
+import type { SseEventSchema, SseSchemaOutput } from '../upstream/options.js'
 import {
   dropConnection,
   endForShutdown,
@@ -167,7 +168,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#finish('refused')
   }
 
-  request(options: SseRequestOptions): Promise<SseRequestResult> {
+  request<Schema extends SseEventSchema>(
+    options: SseRequestOptions & { schema: Schema }
+  ): Promise<SseRequestResult<SseSchemaOutput<Schema>>>
+  request(options: SseRequestOptions): Promise<SseRequestResult>
+  request(options: SseRequestOptions): Promise<SseRequestResult<unknown>> {
     const { monitor } = this.#options
     if (monitor === undefined) return streamRequest(this, options)
     return countUpstream(monitor, streamRequest(this, options))

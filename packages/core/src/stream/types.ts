@@ -1,6 +1,7 @@
 import type { SseEvent } from '../event/format.js'
 import type { SseStreamOptions } from './options.js'
 import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
+import type { SseEventSchema, SseSchemaOutput } from '../upstream/options.js'
 
 /** What became of a sent event. */
 export interface SendResult {
@@ -52,6 +53,9 @@ export interface SseStream {
    * `SseUpstreamError` or `SseTimeoutError` (carrying the events so far); with the `signal`'s
    * reason when it aborts.
    */
+  request<Schema extends SseEventSchema>(
+    options: SseRequestOptions & { schema: Schema }
+  ): Promise<SseRequestResult<SseSchemaOutput<Schema>>>
   request(options: SseRequestOptions): Promise<SseRequestResult>
   /** Ends the response. Idempotent; later sends resolve `{ clientDisconnected: true }`. */
   close(): void

@@ -3,6 +3,8 @@ import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { requestLog, type Log } from './log.js'
 import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
 import { redactHeaders } from './redact.js'
+import { type SseInvalidEventError, validateEvents } from './schema.js'
+import { completeHeaders, headersFrom, type CheckedHeaders } from './request-headers.js'
 import { fetchFollowingRedirects } from './redirect.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { ResolvedRequest } from './resolve-request.js'
@@ -63,8 +65,12 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
    * (`performance.now()`): the start of the outage that `maxElapsed` bounds.
    */
   #lostAt = 0
-  /** Ends a wait before a reconnection at once. */
+  /** Ends a wait before a reconnection, or for the caller's headers, at once. */
   #interruptWait: ((reason: unknown) => void) | undefined
+  /** An event that failed the `schema`, thrown by the next read. */
+  #invalid: SseInvalidEventError | undefined
+  /** The caller's `Last-Event-ID`, from the headers of the latest attempt. */
+  #callerLastEventId: string | undefined
 
   /**
    * @param request - The validated options.
@@ -79,6 +85,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
       this.log?.('reconnect-off', { reason: request.reconnectRefused })
     }
     this.#downstream = downstream
+    this.#callerLastEventId = request.lastEventId
     const { signal } = request
     if (signal?.aborted === true) this.#stop = { kind: 'signal', reason: signal.reason }
     else if (downstream?.aborted === true) {
@@ -130,9 +137,17 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
    * @throws The `signal`'s reason, or an upstream error that ended the call.
    */
   async read(): Promise<boolean> {
+    if (this.#invalid !== undefined) throw this.#invalid
     const connection = this.#connection as EventConnection
     const read = await connection.read()
-    return read === true || this.#ended(connection, read)
+    if (read !== true) return this.#ended(connection, read)
+    const { schema } = this.request
+    if (schema !== undefined && this.queue.length > 0) {
+      // The valid events before an invalid one are taken first; the next read fails.
+      this.#invalid = await validateEvents(this.queue, schema, this.request.safeUrl, this.log)
+      if (this.#stop !== undefined) throw this.#stop.reason
+    }
+    return true
   }
 
   /** Takes a connection's end: makes a failure of what ended it, closes it, and decides. */
@@ -262,7 +277,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   /** The `Last-Event-ID` the next request sends. */
   #sentLastEventId(): string | undefined {
     const id = this.lastEventId
-    if (id === undefined) return this.request.lastEventId
+    if (id === undefined) return this.#callerLastEventId
     return id === '' ? undefined : id
   }
 
@@ -277,6 +292,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   async #connect(): Promise<Response | undefined> {
     if (this.#stop !== undefined) throw this.#stop.reason
     const { request, log } = this
+    const headers = await this.#attemptHeaders()
     const abort = new AbortController()
     this.#abort = abort
     let timedOut: SseTimeoutError | undefined
@@ -293,7 +309,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
     try {
       let response: Response
       try {
-        response = await this.#fetch(abort.signal)
+        response = await this.#fetch(abort.signal, headers)
       } catch (error) {
         throw this.#failure(error, timedOut, undefined)
       }
@@ -366,9 +382,28 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
     this.#abort = undefined
   }
 
-  #fetch(signal: AbortSignal): Promise<Response> {
+  /**
+   * This attempt's headers: a copy of the fixed ones, or what the caller's function returns
+   * now, completed like them. Stopping the call ends the wait for the function at once.
+   *
+   * @throws The stop's reason; what the function throws; a TypeError for an invalid header.
+   */
+  async #attemptHeaders(): Promise<Headers> {
+    const { headerSource, headerDefaults } = this.request
+    if (headerSource === undefined) return new Headers(this.request.headers)
+    const { headers, lastEventId } = await new Promise<CheckedHeaders>((resolve, reject) => {
+      this.#interruptWait = reject
+      headersFrom(headerSource).then(resolve, reject)
+    }).finally(() => {
+      this.#interruptWait = undefined
+    })
+    if (this.#stop !== undefined) throw this.#stop.reason
+    this.#callerLastEventId = lastEventId
+    return completeHeaders(headers, headerDefaults)
+  }
+
+  #fetch(signal: AbortSignal, headers: Headers): Promise<Response> {
     const { request, log } = this
-    const headers = new Headers(request.headers)
     const lastEventId = this.#sentLastEventId()
     // An empty id from the upstream resets it: no header at all, as EventSource does.
     if (lastEventId === undefined) headers.delete('last-event-id')

@@ -51,7 +51,10 @@ export class Collector {
  * @returns The size; `-1` when it is larger than `room`. Counts no further than `room`
  * characters, so a huge event that cannot fit costs nothing.
  */
-function fittingSize({ data, event = '', id = '' }: UpstreamEvent, room: number): number {
+function fittingSize({ data: value, event = '', id = '' }: UpstreamEvent, room: number): number {
+  // A schema's output is counted as the JSON it forwards as.
+  const data =
+    typeof value === 'string' ? value : ((JSON.stringify(value) as string | undefined) ?? '')
   // Each UTF-16 unit takes at least one UTF-8 byte.
   if (data.length + event.length + id.length > room) return -1
   const size = utf8Length(data) + utf8Length(event) + utf8Length(id)
@@ -66,7 +69,8 @@ function fittingSize({ data, event = '', id = '' }: UpstreamEvent, room: number)
  */
 function detached(event: UpstreamEvent): UpstreamEvent {
   // Spread first: the fields keep their order, and anything else `transform` added stays.
-  const copy = { ...event, data: own(event.data) }
+  // A schema's output was built from parsed JSON: it holds no slice of a chunk.
+  const copy = typeof event.data === 'string' ? { ...event, data: own(event.data) } : { ...event }
   if (event.event !== undefined) copy.event = own(event.event)
   if (event.id !== undefined) copy.id = own(event.id)
   return copy

@@ -47,8 +47,15 @@ describe('EventParser', () => {
     expect(parse(['id: 1\ndata: a\n\nid\ndata: b\n\n']).lastEventId).toBe('')
     // Set only when the frame ends, as the spec's last event ID string is.
     expect(parse(['id: 1\ndata: a\n\nid: 2\n']).lastEventId).toBe('1')
-    // eventsource-parser reports nothing for a frame without data, its id included.
-    expect(parse(['id: 1\ndata: a\n\nid: 2\n\n']).lastEventId).toBe('1')
+    // A frame without data dispatches nothing, yet its id counts.
+    expect(parse(['id: 1\ndata: a\n\nid: 2\n\n'])).toMatchObject({
+      lastEventId: '2',
+      events: [{ id: '1', data: 'a' }],
+    })
+    expect(parse(['id: 1\ndata: a\n\nid\n\n']).lastEventId).toBe('')
+    expect(parse(['id: 1\r\n\r\nid: 2\n', ': comment\n\n']).lastEventId).toBe('2')
+    expect(parse(['i', 'd', ':', ' 7', '\r', '\n', '\r']).lastEventId).toBe('7')
+    expect(parse(['id: a\u0000b\n\n', 'idx: 3\n\n', 'data: x\nid: 4']).lastEventId).toBe(undefined)
   })
 
   it('completes a last line ended by CR when the text ends', () => {
@@ -89,6 +96,7 @@ describe('EventParser', () => {
 /** Lines an upstream might send, odd ones included, each with a random line end. */
 const line = fc.oneof(
   fc.constantFrom('', '', 'data', 'data:', 'id', 'id:', 'event:', ':', 'retry: 1000', 'retry: x'),
+  fc.constantFrom('i', 'ix: 1', 'idx', 'id: 1', 'id:2', 'id: \u0000'),
   fc.string({ maxLength: 8 }).map((value) => `data: ${value}`),
   fc.string({ maxLength: 4 }).map((value) => `data:${value}`),
   fc.string({ maxLength: 4 }).map((value) => `id: ${value}`),
@@ -115,7 +123,35 @@ function cut(text: string, offsets: readonly number[]): string[] {
   return chunks
 }
 
+/**
+ * The last event id by the letter of the spec: the id buffer is set by each `id` field without
+ * NUL, and becomes the last event id when a blank line ends the frame, with data or without.
+ */
+function specLastEventId(text: string): string | undefined {
+  const lines = text.split(/\r\n|\r|\n/)
+  lines.pop() // What follows the last line end is an unfinished line.
+  let buffer: string | undefined
+  let last: string | undefined
+  for (const line of lines) {
+    if (line === '') last = buffer
+    else if (line === 'id' || line.startsWith('id:')) {
+      const value = line.slice(line.startsWith('id: ') ? 4 : 3)
+      if (!value.includes('\u0000')) buffer = value
+    }
+  }
+  return last
+}
+
 describe('EventParser properties', () => {
+  it('sets the last event id as the spec does, frames without data included', () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 12 }), (text, offsets) => {
+        expect(parse(cut(text, offsets), 1 << 20, true).lastEventId).toBe(specLastEventId(text))
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
   it('gives the same events, last id and retry however the text is cut', () => {
     // Whether the text stops mid-frame depends on where the last cut fell: compared apart.
     const settled = (chunks: readonly string[]): Omit<Parsed, 'midFrame'> => {

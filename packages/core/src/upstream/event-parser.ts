@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser'
 import type { UpstreamEvent } from '../event/upstream-event.js'
+import { FrameIdWatcher } from './frame-ids.js'
 
 const LF = 10
 const CR = 13
@@ -7,9 +8,8 @@ const CR = 13
 /** Where a parser records what outlives one frame, and one connection. */
 export interface StreamPosition {
   /**
-   * The `id` of the last event that carried one; an empty string once the upstream reset it
-   * with an empty `id`. Frames without data dispatch nothing, and eventsource-parser does not
-   * report their `id` either.
+   * The `id` of the last frame that carried one, set when the frame ends, whether it had data
+   * or not; an empty string once the upstream reset it with an empty `id`.
    */
   lastEventId: string | undefined
   /** The upstream's last valid `retry` field, in milliseconds; may be huge. */
@@ -26,6 +26,8 @@ export class EventParser {
   /** Events and comments parsed so far: each shows that the upstream made progress. */
   frames = 0
   readonly #parser: EventSourceParser
+  /** Sets the last event id, from every frame: eventsource-parser skips those without data. */
+  readonly #ids: FrameIdWatcher
   #overflow = false
   #midFrame = false
   /** The last character fed was CR: the parser waits to see whether an LF follows. */
@@ -37,6 +39,9 @@ export class EventParser {
    * @param maxSize - The most characters of one event's data plus an unterminated line.
    */
   constructor(onEvent: (event: UpstreamEvent) => void, position: StreamPosition, maxSize: number) {
+    this.#ids = new FrameIdWatcher((id) => {
+      position.lastEventId = id
+    })
     this.#parser = createParser({
       onEvent: (message) => {
         this.frames++
@@ -46,7 +51,6 @@ export class EventParser {
           this.#exceed()
           return
         }
-        if (message.id !== undefined) position.lastEventId = message.id
         onEvent(toUpstreamEvent(message))
       },
       onComment: () => {
@@ -82,6 +86,7 @@ export class EventParser {
     if (text === '') return true
     const before = this.frames
     this.#parser.feed(text)
+    this.#ids.feed(text)
     const last = text.charCodeAt(text.length - 1)
     this.#endsWithCr = last === CR
     this.#midFrame = this.frames === before || (last !== LF && last !== CR)

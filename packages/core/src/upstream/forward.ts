@@ -9,10 +9,11 @@ import type { UpstreamCall } from './call.js'
  * Relays each event into the stream as it arrives. Each send is awaited before the next read,
  * so a client that reads slowly slows the upstream read instead of filling memory.
  */
-function relayInto(stream: SseStream): Consume {
+function relayInto(stream: SseStream, onStarted?: () => void): Consume {
   return async (call: UpstreamCall, collector: Collector) => {
     // Only now: a handler that catches an upstream error can still answer with a status.
     stream.init()
+    onStarted?.()
     const queue = call.queue
     while (await call.read()) {
       for (const event of queue) {
@@ -46,4 +47,54 @@ export function streamRequest(
     return Promise.reject(error)
   }
   return runRequest(request, stream.signal, request.forward ? relayInto(stream) : collectEvents)
+}
+
+/** A forwarding request whose upstream passed its check: the stream has started. */
+export interface StartedForwarding {
+  /** Settles as {@link SseStream.request} does, once the relay ends. */
+  readonly finished: Promise<SseRequestResult>
+}
+
+/**
+ * Forwards an upstream event stream into `stream` (`forward: true`), and tells when the
+ * upstream passed its check: for adapters whose route must return the response only once
+ * that is known, such as Hono's `c.var.sse.request`.
+ *
+ * @param stream - The stream to the client, not started yet.
+ * @param options - The request; `forward` is taken as `true`.
+ * @returns Resolves once the upstream answered 200 `text/event-stream` and the stream was
+ * started (or the relay ended without that, e.g. because the client left first).
+ * @throws Rejects with the first connection's failure ({@link SseUpstreamError},
+ * {@link SseTimeoutError}), the `signal`'s reason, or a TypeError for an invalid option; the
+ * stream is then not started.
+ */
+export function forwardOnceStarted(
+  stream: SseStream,
+  options: SseRequestOptions
+): Promise<StartedForwarding> {
+  let request: ResolvedRequest
+  try {
+    request = resolveRequestOptions(options)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return new Promise((resolve, reject) => {
+    let started = false
+    const finished = runRequest(
+      { ...request, forward: true },
+      stream.signal,
+      relayInto(stream, () => {
+        started = true
+        resolve({ finished })
+      })
+    )
+    finished.then(
+      () => {
+        if (!started) resolve({ finished })
+      },
+      (error: unknown) => {
+        if (!started) reject(error)
+      }
+    )
+  })
 }

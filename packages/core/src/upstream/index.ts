@@ -16,13 +16,17 @@ export {
   type SseUpstreamErrorType,
 } from './errors.js'
 export type {
+  SseEventSchema,
   SseFetch,
+  SseInvalidEventPolicy,
   SseOpenInfo,
   SseRedirectMode,
   SseRequestBody,
+  SseHeadersOption,
   SseRequestHeaders,
   SseRequestOptions,
   SseRequestResult,
+  SseSchemaOutput,
 } from './options.js'
 export type {
   SseGiveUpInfo,
@@ -36,3 +40,5 @@ export type {
   SseUpstreamResponseMessage,
   SseUpstreamTraceContext,
 } from './diagnostics.js'
+export type { SseDispatcher } from './dispatcher.js'
+export { SseInvalidEventError, type SseSchemaIssue } from './schema.js'

@@ -1,6 +1,6 @@
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
-import { type SseRequestOptions } from './options.js'
+import { type SseEventSchema, type SseRequestOptions, type SseSchemaOutput } from './options.js'
 import { UpstreamCall } from './call.js'
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
@@ -100,7 +100,13 @@ class UpstreamEventIterator implements AsyncIterableIterator<UpstreamEvent, unde
  * }
  * ```
  */
-export function sseEvents(options: SseRequestOptions): AsyncIterableIterator<UpstreamEvent> {
+export function sseEvents<Schema extends SseEventSchema>(
+  options: SseRequestOptions & { schema: Schema }
+): AsyncIterableIterator<UpstreamEvent<SseSchemaOutput<Schema>>>
+export function sseEvents(options: SseRequestOptions): AsyncIterableIterator<UpstreamEvent>
+export function sseEvents(
+  options: SseRequestOptions
+): AsyncIterableIterator<UpstreamEvent<unknown>> {
   const request = resolveRequestOptions(options)
   if (request.forward) {
     throw new TypeError(

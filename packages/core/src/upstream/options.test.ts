@@ -38,6 +38,7 @@ const invalid: [string, unknown, RegExp][] = [
   ['a string idleTimeout', { url, idleTimeout: '5' }, /"idleTimeout"/],
   ['an unknown debug type', { url, debug: 'yes' }, /"debug" must be a boolean or a function/],
   ['a signal that is not one', { url, signal: {} }, /"signal" must be an AbortSignal/],
+  ['a dispatcher without dispatch', { url, dispatcher: {} }, /"dispatcher" must be an undici/],
   ['a forward that is not a boolean', { url, forward: 'yes' }, /"forward" must be a boolean/],
   ['a fetch that is not a function', { url, fetch: {} }, /"fetch" must be a function/],
   ['a transform that is not a function', { url, transform: 1 }, /"transform" must be a function/],

@@ -1,12 +1,39 @@
 import type { UpstreamEvent } from '../event/upstream-event.js'
+import type { SseDispatcher } from './dispatcher.js'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { SseLogger } from './log.js'
 import type { SseReconnectOptions } from './reconnect.js'
 
 /** Request headers: a record, a `Headers` object, or `[name, value]` pairs. */
 export type SseRequestHeaders = NonNullable<RequestInit['headers']>
 
+/**
+ * The `headers` option: fixed headers, or a function called before each connection attempt
+ * (the first and every reconnection) that returns them, sync or async.
+ */
+export type SseHeadersOption =
+  SseRequestHeaders | (() => SseRequestHeaders | PromiseLike<SseRequestHeaders>)
+
 /** What `fetch` accepts as a body: a string, bytes, `Blob`, `FormData`, `URLSearchParams`, a stream. */
 export type SseRequestBody = NonNullable<RequestInit['body']>
+
+/**
+ * A schema for the `data` of upstream events, in the Standard Schema form (`~standard`) that
+ * Zod, Valibot, ArkType and others implement. Only its `validate` is called.
+ */
+export type SseEventSchema = StandardSchemaV1
+
+/** The type of `data` that a {@link SseEventSchema} gives: its output type. */
+export type SseSchemaOutput<Schema extends SseEventSchema> = StandardSchemaV1.InferOutput<Schema>
+
+/**
+ * What an event that fails `schema` does:
+ *
+ * - `'error'`: the call fails with {@link SseInvalidEventError}; the events before it were
+ *   delivered.
+ * - `'skip'`: the event is dropped (and logged with `debug`); the call goes on.
+ */
+export type SseInvalidEventPolicy = 'error' | 'skip'
 
 /** A `fetch` implementation, for runtimes or tests that need their own. */
 export type SseFetch = (input: string, init: RequestInit) => Promise<Response>
@@ -38,8 +65,14 @@ export interface SseRequestOptions {
   /**
    * Request headers, e.g. `{ Authorization: 'Bearer …' }`. `Accept: text/event-stream` is added
    * unless an `Accept` header is given.
+   *
+   * A function (sync or async) returning them is called before each connection attempt, the
+   * first one and every reconnection, so a long relay sends a token that is still valid. What
+   * it throws fails the call, as does an invalid header it returns (a TypeError naming it);
+   * neither is retried. The headers it returns are redacted from debug logs like fixed ones.
+   * The time it takes does not count towards `timeout`; `signal` stops the wait for it.
    */
-  headers?: SseRequestHeaders
+  headers?: SseHeadersOption
   /**
    * The request body. A plain object or array is JSON-encoded; a string, bytes, `Blob`,
    * `FormData`, `URLSearchParams`, `ReadableStream` or async iterable of bytes is sent as is.
@@ -116,10 +149,21 @@ export interface SseRequestOptions {
    */
   debug?: boolean | SseLogger
   /**
-   * The `fetch` used to reach the upstream, e.g. one with a proxy dispatcher.
+   * The `fetch` used to reach the upstream, e.g. undici's own, or one that signs requests.
+   * It receives `dispatcher` in its init only when the option `dispatcher` is given.
    * @defaultValue globalThis.fetch
    */
   fetch?: SseFetch
+  /**
+   * The undici dispatcher the request goes through on Node (a `ProxyAgent`, an `Agent` with
+   * client certificates or its own pool), passed to `fetch` as `dispatcher`. Without it, the
+   * global `fetch` uses the process-wide dispatcher (`setGlobalDispatcher`). Either way
+   * undici's `headersTimeout` and `bodyTimeout` (300 s by default) are turned off for the
+   * request: `timeout`, `idleTimeout` and `eventTimeout` are the only clocks, so a quiet
+   * stream is not cut behind your back.
+   * @defaultValue the process-wide dispatcher
+   */
+  dispatcher?: SseDispatcher
   /**
    * Which redirects (301, 302, 303, 307, 308) are followed, at most 20 in a row:
    *
@@ -148,6 +192,21 @@ export interface SseRequestOptions {
    * drop it. Use it to rename, filter or redact events in flight.
    */
   transform?: (event: UpstreamEvent) => UpstreamEvent | null
+  /**
+   * A Standard Schema (Zod, Valibot, ArkType…) for each event's `data`: the data is parsed as
+   * JSON and validated, after `transform` (return `null` there to drop a sentinel such as
+   * `[DONE]`), and events carry the schema's output as `data`, typed from it. Forwarded events
+   * send that output, JSON-encoded. Data that is not JSON or fails the schema is an
+   * `SseInvalidEventError` (see `invalidEvents`), never retried. Without it, data is
+   * never parsed.
+   */
+  schema?: SseEventSchema
+  /**
+   * With `schema`: `'error'` fails the call at the first invalid event, once the events before
+   * it were delivered; `'skip'` drops each invalid event (logged with `debug`) and goes on.
+   * @defaultValue 'error'
+   */
+  invalidEvents?: SseInvalidEventPolicy
   /**
    * Whether to collect the events into the result. Collection stops at `maxEvents` or
    * `maxCollectedBytes`, so memory stays bounded either way; turn it off for endless relays,
@@ -178,13 +237,17 @@ export interface SseRequestOptions {
   maxEventSize?: number
 }
 
-/** What a finished upstream request produced. */
-export interface SseRequestResult {
+/**
+ * What a finished upstream request produced.
+ *
+ * @typeParam Data - The events' `data`: text, or the output of the request's `schema`.
+ */
+export interface SseRequestResult<Data = string> {
   /**
    * The events received, in arrival order, until the upstream ended or the client left (at
    * most `maxEvents` events and `maxCollectedBytes` bytes; none with `collect: false`).
    */
-  events: UpstreamEvent[]
+  events: UpstreamEvent<Data>[]
   /** `true`: the downstream client left (or the stream was closed) before the upstream ended. */
   clientDisconnected: boolean
   /**

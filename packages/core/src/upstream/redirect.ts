@@ -1,6 +1,7 @@
 import { SseUpstreamError } from './errors.js'
 import type { Log } from './log.js'
 import { isCredentialHeader, redactUrl } from './redact.js'
+import type { SseDispatcher } from './dispatcher.js'
 import type { SseRequestBody } from './options.js'
 import type { ResolvedRequest } from './resolve-request.js'
 
@@ -39,16 +40,18 @@ export async function fetchFollowingRedirects(
 ): Promise<Response> {
   const hop: Hop = { url: request.url, method: request.method, body: request.body }
   for (let redirects = 0; ; redirects++) {
-    const init: RequestInit & { duplex?: 'half' } = {
-      method: hop.method,
-      headers,
-      body: hop.body,
-      signal,
-      redirect: 'manual',
-    }
+    const init: Omit<RequestInit, 'dispatcher'> & { duplex?: 'half'; dispatcher?: SseDispatcher } =
+      {
+        method: hop.method,
+        headers,
+        body: hop.body,
+        signal,
+        redirect: 'manual',
+      }
+    if (request.dispatcher !== undefined) init.dispatcher = request.dispatcher
     // Node's fetch refuses a streamed body without it.
     if (request.streamedBody && hop.body !== undefined) init.duplex = 'half'
-    const response = await request.fetch(hop.url.href, init)
+    const response = await request.fetch(hop.url.href, init as RequestInit)
     if (response.type === 'opaqueredirect') {
       throw refuse(
         request,

@@ -1,7 +1,12 @@
 import { Collector } from './collect.js'
 import { withEvents } from './errors.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
-import { type SseRequestOptions, type SseRequestResult } from './options.js'
+import {
+  type SseEventSchema,
+  type SseRequestOptions,
+  type SseRequestResult,
+  type SseSchemaOutput,
+} from './options.js'
 import { UpstreamCall } from './call.js'
 import { upstreamTraced, upstreamTracing, type SseUpstreamTraceContext } from './diagnostics.js'
 
@@ -88,7 +93,11 @@ export const collectEvents: Consume = async (call, collector) => {
  * })
  * ```
  */
-export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult> {
+export function sseRequest<Schema extends SseEventSchema>(
+  options: SseRequestOptions & { schema: Schema }
+): Promise<SseRequestResult<SseSchemaOutput<Schema>>>
+export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult>
+export function sseRequest(options: SseRequestOptions): Promise<SseRequestResult<unknown>> {
   let request: ResolvedRequest
   try {
     request = resolveRequestOptions(options)

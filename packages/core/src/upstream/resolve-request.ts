@@ -2,7 +2,6 @@ import {
   checkBoolean,
   checkCount,
   checkFunction,
-  checkHeaderText,
   checkHeaderValue,
   checkMilliseconds,
   checkToken,
@@ -10,8 +9,11 @@ import {
   option,
   type NumberRule,
 } from '../util/index.js'
+import { checkDispatcher, untimedDispatcher, type SseDispatcher } from './dispatcher.js'
 import { pickLogger, type SseLogger } from './log.js'
-import { decodeComponent, redactUrl } from './redact.js'
+import { redactUrl } from './redact.js'
+import { checkSchema, type ResolvedSchema } from './schema.js'
+import { basicAuth, checkHeaders, completeHeaders, type HeaderDefaults } from './request-headers.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
 import { resolveRedirect, type RedirectPolicy } from './redirect-policy.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
@@ -24,6 +26,7 @@ import {
   type SseFetch,
   type SseOpenInfo,
   type SseRequestBody,
+  type SseRequestHeaders,
   type SseRequestOptions,
 } from './options.js'
 
@@ -39,8 +42,15 @@ export interface ResolvedRequest {
   /** The URL as logs and errors show it, without credentials. */
   readonly safeUrl: string
   readonly method: string
-  /** The headers to send, `Last-Event-ID` aside; each connection sends a copy. */
+  /**
+   * The headers to send, `Last-Event-ID` aside; each connection sends a copy. Without a
+   * `headerSource`, the caller's; with one, only what ssekit adds.
+   */
   readonly headers: Headers
+  /** The caller's function in `headers`, called before each connection attempt. */
+  readonly headerSource: (() => SseRequestHeaders | PromiseLike<SseRequestHeaders>) | undefined
+  /** What each attempt adds to the headers the `headerSource` returned. */
+  readonly headerDefaults: HeaderDefaults
   /** The caller's `Last-Event-ID` as text, sent as UTF-8 until the upstream sends an id. */
   readonly lastEventId: string | undefined
   readonly body: SseRequestBody | undefined
@@ -58,8 +68,15 @@ export interface ResolvedRequest {
   readonly onOpen: ((info: SseOpenInfo) => void) | undefined
   readonly logger: SseLogger | undefined
   readonly fetch: SseFetch
+  /**
+   * Passed to `fetch` as `dispatcher`: the caller's, or with the global `fetch` the
+   * process-wide one, without undici's own timeouts. Absent for a caller's `fetch` alone.
+   */
+  readonly dispatcher: SseDispatcher | undefined
   readonly redirect: RedirectPolicy
   readonly transform: ((event: UpstreamEvent) => UpstreamEvent | null) | undefined
+  /** Present when events are parsed as JSON and validated. */
+  readonly schema: ResolvedSchema | undefined
   readonly collect: boolean
   readonly maxEvents: number
   readonly maxCollectedBytes: number
@@ -81,33 +98,33 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
   }
   const url = checkUrl(options.url)
   const method = checkMethod(options.method)
-  const { headers, lastEventId } = checkHeaders(options.headers)
-  if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
+  const headerSource = typeof options.headers === 'function' ? options.headers : undefined
+  const { headers, lastEventId } = checkHeaders(headerSource === undefined ? options.headers : {})
+  let userInfo: string | undefined
   if (url.username !== '' || url.password !== '') {
     // fetch refuses credentials in the URL; send them the way curl and node:http do.
-    if (!headers.has('authorization')) headers.set('authorization', basicAuth(url))
+    userInfo = basicAuth(url)
     url.username = ''
     url.password = ''
   }
   const { body, json, streamed } = checkBody(options.body, method)
+  const dispatcher = checkDispatcher(options.dispatcher)
   const { reconnect, refused } = resolveReconnect(options.reconnect, method, streamed)
   const mediaType =
     options.bodyMediaType === undefined
       ? undefined
       : checkHeaderValue(options.bodyMediaType, 'The option "bodyMediaType"')
-  if (mediaType !== undefined) {
-    if (body === undefined) {
-      throw new TypeError('The option "bodyMediaType" was given without a "body" to describe.')
-    }
-    headers.set('content-type', mediaType)
-  } else if (json && !headers.has('content-type')) {
-    headers.set('content-type', 'application/json')
+  if (mediaType !== undefined && body === undefined) {
+    throw new TypeError('The option "bodyMediaType" was given without a "body" to describe.')
   }
+  const headerDefaults: HeaderDefaults = { basicAuth: userInfo, mediaType, json }
   return {
     url,
     safeUrl: redactUrl(url),
     method,
-    headers,
+    headers: completeHeaders(headers, headerDefaults),
+    headerSource,
+    headerDefaults,
     lastEventId,
     body,
     streamedBody: streamed,
@@ -126,8 +143,13 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     onOpen: optional(options.onOpen, 'onOpen', checkFunction, undefined),
     logger: pickLogger(checkDebug(options.debug)),
     fetch: checkFetch(options.fetch),
+    dispatcher:
+      options.fetch === undefined || dispatcher !== undefined
+        ? untimedDispatcher(dispatcher)
+        : undefined,
     redirect: resolveRedirect(options.redirect, options.unsafeForwardCredentialsOnRedirect),
     transform: optional(options.transform, 'transform', checkFunction, undefined),
+    schema: checkSchema(options.schema, options.invalidEvents),
     collect: optional(options.collect, 'collect', checkBoolean, true),
     maxEvents: optional(options.maxEvents, 'maxEvents', checkCount, DEFAULT_MAX_EVENTS, UNBOUNDED),
     maxCollectedBytes: optional(
@@ -171,14 +193,6 @@ function checkUrl(value: unknown): URL {
   return url
 }
 
-/** The `Authorization: Basic` value for the user info of a URL (RFC 7617, UTF-8). */
-function basicAuth(url: URL): string {
-  const userPass = `${decodeComponent(url.username)}:${decodeComponent(url.password)}`
-  let binary = ''
-  for (const byte of new TextEncoder().encode(userPass)) binary += String.fromCharCode(byte)
-  return `Basic ${btoa(binary)}`
-}
-
 function checkMethod(value: unknown): string {
   if (value === undefined) return 'GET'
   const method = checkToken(value, 'The option "method"')
@@ -186,71 +200,6 @@ function checkMethod(value: unknown): string {
     throw new TypeError(`The option "method" must not be ${method}: fetch refuses it.`)
   }
   return method
-}
-
-/**
- * Headers of the connection and the body, which fetch sets itself. Node's fetch (undici)
- * fails a request carrying `Expect`, `Keep-Alive`, `Transfer-Encoding`, `Upgrade`, or a
- * `Connection` other than `close` or `keep-alive`, and one whose `Content-Length` differs
- * from the body, with a network error that hides the cause: naming the header at the call
- * is clearer.
- */
-const MANAGED_HEADERS = new Set(['expect', 'keep-alive', 'transfer-encoding', 'upgrade'])
-
-function checkManagedHeader(name: string, value: string): void {
-  const lower = name.toLowerCase()
-  if (
-    MANAGED_HEADERS.has(lower) ||
-    lower === 'content-length' ||
-    (lower === 'connection' && !/^\s*(close|keep-alive)\s*$/i.test(value))
-  ) {
-    throw new TypeError(
-      `The header "${name}" in "headers" is set by fetch from the connection and the body: remove it.`
-    )
-  }
-}
-
-/**
- * Checks the caller's headers. `Last-Event-ID` is kept apart as text: it is often an id a
- * browser sent (any Unicode), and the call sends it as UTF-8 bytes, as browsers do.
- */
-function checkHeaders(value: unknown): { headers: Headers; lastEventId: string | undefined } {
-  const headers = new Headers()
-  let lastEventId: string | undefined
-  if (value === undefined) return { headers, lastEventId }
-  const add = (name: unknown, headerValue: unknown): void => {
-    const label = typeof name === 'string' ? JSON.stringify(name) : describe(name)
-    checkToken(name, `The header name ${label} in "headers"`)
-    if ((name as string).toLowerCase() === 'last-event-id') {
-      lastEventId = checkHeaderText(headerValue, `The header "${name as string}"`)
-      return
-    }
-    // Checked here rather than by `Headers`, which silently trims a trailing CR or LF.
-    const checked = checkHeaderValue(headerValue, `The header "${String(name)}"`)
-    checkManagedHeader(name as string, checked)
-    headers.append(name as string, checked)
-  }
-  if (value instanceof Headers) {
-    value.forEach((headerValue, name) => {
-      add(name, headerValue)
-    })
-  } else if (typeof value === 'object' && value !== null && Symbol.iterator in value) {
-    for (const pair of value as Iterable<unknown>) {
-      if (!Array.isArray(pair) || pair.length !== 2) {
-        throw new TypeError(
-          `The option "headers" must hold [name, value] pairs; got ${describe(pair)}.`
-        )
-      }
-      add(pair[0], pair[1])
-    }
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [name, headerValue] of Object.entries(value)) add(name, headerValue)
-  } else {
-    throw new TypeError(
-      `The option "headers" must be a record, a Headers object or [name, value] pairs; got ${describe(value)}.`
-    )
-  }
-  return { headers, lastEventId }
 }
 
 interface Body {
