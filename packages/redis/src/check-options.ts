@@ -15,10 +15,10 @@ export interface RedisBackplaneOptions {
    */
   prefix?: string
   /**
-   * Milliseconds a broadcast (or a replay read) may wait for Redis, mostly while Redis is
-   * unreachable: broadcasts made during an outage are sent when the connection comes back, in
-   * order, unless this passes first; then the broadcast resolves `{ published: false }` and
-   * is never sent.
+   * Milliseconds a broadcast (or a replay read, or a read or write of a relay's state) may wait
+   * for Redis, mostly while Redis is unreachable: broadcasts made during an outage are sent
+   * when the connection comes back, in order, unless this passes first; then the broadcast
+   * resolves `{ published: false }` and is never sent.
    * @defaultValue 10000
    */
   publishTimeout?: number
@@ -72,7 +72,13 @@ export function checkOptions(options: unknown): RedisBackplaneOptions {
   return options
 }
 
-function typeName(value: unknown): string {
+/**
+ * Says what a caller passed, for a TypeError's message.
+ *
+ * @param value - The invalid value.
+ * @returns Its type, with the value itself when short.
+ */
+export function typeName(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`

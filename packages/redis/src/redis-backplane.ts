@@ -5,17 +5,24 @@ import type {
   BackplaneRecord,
   BackplaneSubscription,
   HistoryLimits,
+  RelayState,
+  RelayStore,
   ReplayResult,
 } from '@ssekit/core'
 import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
 import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
+import { RedisRelayStore } from './relay-store.js'
 import { luaScript, runScript } from './script.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
 
-/** A backplane that shares channels between instances through Redis. */
-export interface RedisBackplane extends Backplane {
+/**
+ * A backplane that shares channels between instances through Redis, and relays' state too:
+ * one key per relay, `<prefix>` then the byte 0xFF, `relay:` and the relay's id, which no
+ * channel's keys can equal (0xFF never occurs in UTF-8), expiring with the relay.
+ */
+export interface RedisBackplane extends Backplane, RelayStore {
   /**
    * @returns A promise that resolves once both connections to Redis are up; it rejects when
    * the reconnection strategy gives up first.
@@ -42,6 +49,7 @@ class RedisStreamsBackplane implements RedisBackplane {
   readonly #prefix: string
   readonly #publishTimeout: number
   readonly #feeds = new Map<string, Feed>()
+  readonly #relays: RedisRelayStore
   readonly #onError: (error: unknown) => void
   readonly #connecting: Promise<unknown>
   /** An outage was reported; the next ones are not until a connection is up again. */
@@ -60,6 +68,9 @@ class RedisStreamsBackplane implements RedisBackplane {
     this.#publishTimeout = publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS
     this.#timed = this.#commands.withCommandOptions({ timeout: this.#publishTimeout })
     this.#subscriber = this.#commands.duplicate()
+    this.#relays = new RedisRelayStore(this.#timed, this.#prefix, (error) =>
+      this.#timedError(error)
+    )
     for (const client of [this.#commands, this.#subscriber]) {
       client.on('error', this.#onConnectionError)
       client.on('ready', this.#onReady)
@@ -127,6 +138,18 @@ class RedisStreamsBackplane implements RedisBackplane {
       messages: read.messages.map(({ seq, record }) => ({ seq: tag + seq, record })),
       last: read.last === undefined ? undefined : tag + read.last,
     }
+  }
+
+  createRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
+    return this.#relays.createRelay(id, state, ttl)
+  }
+
+  readRelay(id: string): Promise<RelayState | undefined> {
+    return this.#relays.readRelay(id)
+  }
+
+  updateRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
+    return this.#relays.updateRelay(id, state, ttl)
   }
 
   connected(): Promise<void> {

@@ -22,6 +22,9 @@ export type {
   BackplaneRecord,
   BackplaneSubscription,
   HistoryLimits,
+  RelayState,
+  RelayStatus,
+  RelayStore,
   ReplayResult,
 } from './backplane.js'
 export { createMemoryBackplane, type MemoryBackplane } from './memory-backplane.js'

@@ -1,0 +1,165 @@
+import type { createClient } from '@redis/client'
+import type { RelayState, RelayStatus, RelayStore } from '@ssekit/core'
+import { typeName } from './check-options.js'
+import { luaScript, runScript } from './script.js'
+
+type Client = ReturnType<typeof createClient>
+
+/**
+ * Replaces a relay's state only while the stored one is `running`, in one step: Redis runs a
+ * script alone, so of two instances ending the same relay (or one renewing its lease while
+ * another stops it) exactly one sees `running`, and a finished relay never runs again.
+ *
+ * KEYS[1]: the relay's key. ARGV: the new state (JSON), its lifetime in ms (-1: none).
+ * Returns 1 when it replaced the state, 0 when the relay is gone or no longer running.
+ */
+const UPDATE_SCRIPT = luaScript(`
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, state = pcall(cjson.decode, current)
+if not ok or type(state) ~= 'table' or state.status ~= 'running' then return 0 end
+if ARGV[2] == '-1' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1
+`)
+
+const STATUSES: ReadonlySet<string> = new Set<RelayStatus>(['running', 'done', 'failed', 'stopped'])
+
+/**
+ * What separates a relay's key from the prefix: the byte 0xFF never occurs in UTF-8, and a
+ * channel's keys are the prefix followed by its name in UTF-8, so no channel name can make a
+ * relay's key, whatever it holds.
+ */
+const RELAY_MARK = Buffer.from([0xff, ...Buffer.from('relay:')])
+
+/**
+ * Keeps relays' shared state in Redis: one string key per relay holding its state as JSON,
+ * with the relay's expiry as the key's own.
+ */
+export class RedisRelayStore implements RelayStore {
+  readonly #client: Client
+  readonly #prefix: Buffer
+  readonly #failure: (error: unknown) => unknown
+
+  /**
+   * @param client - The command connection, with the backplane's command timeout.
+   * @param prefix - The backplane's key prefix.
+   * @param failure - Turns a failed command's error into the one to reject with.
+   */
+  constructor(client: Client, prefix: string, failure: (error: unknown) => unknown) {
+    this.#client = client
+    this.#prefix = Buffer.concat([Buffer.from(prefix), RELAY_MARK])
+    this.#failure = failure
+  }
+
+  createRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
+    const key = this.#key(id)
+    const value = encodeState(state)
+    const lifetime = checkTtl(ttl)
+    const stored =
+      lifetime === undefined
+        ? this.#client.set(key, value, { condition: 'NX' })
+        : this.#client.set(key, value, {
+            condition: 'NX',
+            expiration: { type: 'PX', value: lifetime },
+          })
+    return stored.then((reply) => reply === 'OK', this.#reject)
+  }
+
+  readRelay(id: string): Promise<RelayState | undefined> {
+    return this.#client.get(this.#key(id)).then((value) => {
+      return value === null ? undefined : decodeState(value)
+    }, this.#reject)
+  }
+
+  updateRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
+    const key = this.#key(id)
+    const value = encodeState(state)
+    const lifetime = checkTtl(ttl)
+    return runScript(this.#client, UPDATE_SCRIPT, {
+      keys: [key],
+      arguments: [value, lifetime === undefined ? '-1' : String(lifetime)],
+    }).then((replaced) => replaced === 1, this.#reject)
+  }
+
+  #key(id: string): Buffer {
+    if (typeof id !== 'string' || id === '') {
+      throw new TypeError(`A relay id must be a non-empty string; got ${typeName(id)}.`)
+    }
+    return Buffer.concat([this.#prefix, Buffer.from(id)])
+  }
+
+  readonly #reject = (error: unknown): never => {
+    throw this.#failure(error)
+  }
+}
+
+/**
+ * @param ttl - A relay's lifetime as the hub gives it.
+ * @returns Whole milliseconds for `PX`, at least 1; `undefined` for no expiry (`Infinity`).
+ * @throws TypeError when it is not a positive number.
+ */
+function checkTtl(ttl: number): number | undefined {
+  if (typeof ttl !== 'number' || !(ttl > 0)) {
+    throw new TypeError(`A relay's "ttl" must be a positive number of ms; got ${typeName(ttl)}.`)
+  }
+  return ttl === Infinity ? undefined : Math.ceil(ttl)
+}
+
+/**
+ * @param state - A relay's state.
+ * @returns Its JSON, with the fields of {@link RelayState} alone.
+ * @throws TypeError when a field is not what the state needs.
+ */
+function encodeState(state: RelayState): string {
+  if (typeof state !== 'object' || (state as unknown) === null) {
+    throw new TypeError(`A relay's state must be an object; got ${typeName(state)}.`)
+  }
+  const { status, events, reason, leaseUntil } = state
+  if (!isStatus(status)) {
+    throw new TypeError(`A relay's "status" must be a RelayStatus; got ${typeName(status)}.`)
+  }
+  if (!Number.isSafeInteger(events) || events < 0) {
+    throw new TypeError(`A relay's "events" must be a count; got ${typeName(events)}.`)
+  }
+  if (reason !== undefined && typeof reason !== 'string') {
+    throw new TypeError(`A relay's "reason" must be a string; got ${typeName(reason)}.`)
+  }
+  if (!Number.isFinite(leaseUntil)) {
+    throw new TypeError(`A relay's "leaseUntil" must be a time in ms; got ${typeName(leaseUntil)}.`)
+  }
+  return JSON.stringify({ status, events, reason, leaseUntil })
+}
+
+/**
+ * @param value - A relay key's content, written by {@link encodeState}.
+ * @returns The state.
+ * @throws Error when the key holds something else.
+ */
+function decodeState(value: string): RelayState {
+  let state: Partial<RelayState> | null
+  try {
+    state = JSON.parse(value) as Partial<RelayState> | null
+  } catch {
+    state = null
+  }
+  const { status, events, reason, leaseUntil } = state ?? {}
+  if (
+    !isStatus(status) ||
+    typeof events !== 'number' ||
+    typeof leaseUntil !== 'number' ||
+    (reason !== undefined && typeof reason !== 'string')
+  ) {
+    throw new Error('A relay key in Redis holds something other than a relay state.')
+  }
+  return reason === undefined
+    ? { status, events, leaseUntil }
+    : { status, events, reason, leaseUntil }
+}
+
+function isStatus(value: unknown): value is RelayStatus {
+  return typeof value === 'string' && STATUSES.has(value)
+}
