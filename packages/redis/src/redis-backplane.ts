@@ -13,6 +13,7 @@ import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
 import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
+import { channelKeys, indexKey, relayKey, relayOfLog } from './keys.js'
 import { RedisRelayStore } from './relay-store.js'
 import { luaScript, runScript } from './script.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
@@ -87,8 +88,12 @@ class RedisStreamsBackplane implements RedisBackplane {
   publish(channel: string, record: BackplaneRecord, history: HistoryLimits): Promise<string> {
     const header = encodeHeader(record)
     const key = this.#prefix + channel
+    const relay = relayOfLog(channel)
     return runScript(this.#timed, PUBLISH, {
-      keys: [key, indexKey(key), indexOrderKey(key)],
+      keys:
+        relay === undefined
+          ? channelKeys(key)
+          : [...channelKeys(key), relayKey(this.#prefix, relay)],
       arguments: [
         key,
         bound(history.maxEvents),
@@ -262,26 +267,6 @@ const UNBOUNDED: HistoryLimits = { maxEvents: Infinity, maxBytes: Infinity, maxA
 
 /** Asks the replay script for the stream's newest id only. */
 const NO_CURSOR = { kind: '', value: '' } as const
-
-/**
- * The key of a channel's own-id index: a hash from each event's own id to its stream id.
- *
- * @param key - The channel's stream key.
- * @returns The index's key.
- */
-function indexKey(key: string): string {
-  return `${key}:own-ids`
-}
-
-/**
- * The key of the list that orders a channel's own-id index like the stream, to trim it.
- *
- * @param key - The channel's stream key.
- * @returns The list's key.
- */
-function indexOrderKey(key: string): string {
-  return `${key}:own-id-order`
-}
 
 /** A history bound as the scripts take it: `-1` for none. */
 function bound(value: number): string {

@@ -1,5 +1,5 @@
 import { createClient } from '@redis/client'
-import type { RelayState } from '@ssekit/core'
+import { relayLogChannel, type BackplaneRecord, type RelayState } from '@ssekit/core'
 import { describe, expect, it } from 'vitest'
 import { sleep } from '../../../test/helpers/listen.js'
 import { redisInstances } from '../../../test/helpers/redis-instances.js'
@@ -10,6 +10,20 @@ const { cleanups, newName, newBackplane } = redisInstances(redis)
 
 const running: RelayState = { status: 'running', events: 0, leaseUntil: 1 }
 const MINUTE = 60_000
+const event: BackplaneRecord = {
+  body: 'id: 1\ndata: x\n\n',
+  autoId: false,
+  id: '1',
+  event: undefined,
+  meta: undefined,
+}
+const KEEP_ALL = { maxEvents: Infinity, maxBytes: Infinity, maxAge: Infinity }
+
+/** The keys of a relay's log: the channel's stream, its own-id index and the index's order. */
+function logKeys(id: string): string[] {
+  const stream = `test:${relayLogChannel(id)}`
+  return [stream, `${stream}:own-ids`, `${stream}:own-id-order`]
+}
 
 async function inspector() {
   const client = createClient({ url: redis().url })
@@ -164,5 +178,47 @@ describe('relay state in Redis', () => {
     await admin.set(relayKey(id), '{"status":"paused"}')
     await expect(backplane.readRelay(id)).rejects.toThrow(/not.*relay state|other than a relay/)
     expect(await backplane.updateRelay(id, running, MINUTE)).toBe(false)
+  })
+})
+
+describe('a relay’s log in Redis', () => {
+  it('lives as long as the relay’s record, from the first event to the expiry', async () => {
+    const { backplane } = await newBackplane()
+    const admin = await inspector()
+    const id = newName()
+    await backplane.createRelay(id, running, MINUTE)
+    await backplane.publish(relayLogChannel(id), event, KEEP_ALL)
+    // Taken from the record at once, not at the next renewal: an instance may die before it.
+    for (const key of logKeys(id)) {
+      expect(await admin.pTTL(key)).toBeGreaterThan(MINUTE - 5000)
+      expect(await admin.pTTL(key)).toBeLessThanOrEqual(MINUTE)
+    }
+    await backplane.updateRelay(id, { ...running, status: 'done', events: 1 }, 300)
+    for (const key of logKeys(id)) expect(await admin.pTTL(key)).toBeLessThanOrEqual(300)
+    for (let tries = 0; (await admin.exists([relayKey(id), ...logKeys(id)])) > 0; tries++) {
+      if (tries > 100) throw new Error('the relay and its log did not expire')
+      await sleep(20)
+    }
+  })
+
+  it('starts empty for a new relay of an id whose old log outlived its record', async () => {
+    const { backplane } = await newBackplane()
+    const admin = await inspector()
+    const id = newName()
+    await backplane.publish(relayLogChannel(id), event, KEEP_ALL)
+    expect(await admin.exists(logKeys(id))).toBe(3)
+    await backplane.createRelay(id, running, MINUTE)
+    expect(await admin.exists(logKeys(id))).toBe(0)
+  })
+
+  it('leaves other channels’ keys as they were, a channel named like a relay’s log too', async () => {
+    const { backplane } = await newBackplane()
+    const admin = await inspector()
+    for (const name of ['news', relayLogChannel(newName())]) {
+      await backplane.publish(name, event, KEEP_ALL)
+      for (const key of [`test:${name}`, `test:${name}:own-ids`]) {
+        expect(await admin.pTTL(key)).toBe(-1)
+      }
+    }
   })
 })

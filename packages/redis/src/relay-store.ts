@@ -1,17 +1,40 @@
 import type { createClient } from '@redis/client'
-import type { RelayState, RelayStatus, RelayStore } from '@ssekit/core'
+import { relayLogChannel, type RelayState, type RelayStatus, type RelayStore } from '@ssekit/core'
 import { typeName } from './check-options.js'
-import { luaScript, runScript } from './script.js'
+import { channelKeys, relayKey } from './keys.js'
+import { luaScript, runScript, type Script } from './script.js'
 
 type Client = ReturnType<typeof createClient>
 
 /**
+ * Stores a new relay's state unless its id is taken, in one step with `SET NX`; a relay's log
+ * left by an earlier relay of that id (which cannot be attached any more: its record is gone)
+ * is deleted, so the new relay's log starts empty.
+ *
+ * KEYS[1]: the relay's key; KEYS[2..4]: its log channel's keys. ARGV: the state (JSON), its
+ * lifetime in ms (-1: none). Returns 1 when it stored the state, 0 when the id is taken.
+ */
+const CREATE_SCRIPT = luaScript(`
+local stored
+if ARGV[2] == '-1' then
+  stored = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+else
+  stored = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+end
+if not stored then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+return 1
+`)
+
+/**
  * Replaces a relay's state only while the stored one is `running`, in one step: Redis runs a
  * script alone, so of two instances ending the same relay (or one renewing its lease while
- * another stops it) exactly one sees `running`, and a finished relay never runs again.
+ * another stops it) exactly one sees `running`, and a finished relay never runs again. The
+ * relay's log gets the record's lifetime, so both go together.
  *
- * KEYS[1]: the relay's key. ARGV: the new state (JSON), its lifetime in ms (-1: none).
- * Returns 1 when it replaced the state, 0 when the relay is gone or no longer running.
+ * KEYS[1]: the relay's key; KEYS[2..4]: its log channel's keys. ARGV: the new state (JSON),
+ * its lifetime in ms (-1: none). Returns 1 when it replaced the state, 0 when the relay is
+ * gone or no longer running.
  */
 const UPDATE_SCRIPT = luaScript(`
 local current = redis.call('GET', KEYS[1])
@@ -20,8 +43,10 @@ local ok, state = pcall(cjson.decode, current)
 if not ok or type(state) ~= 'table' or state.status ~= 'running' then return 0 end
 if ARGV[2] == '-1' then
   redis.call('SET', KEYS[1], ARGV[1])
+  for i = 2, 4 do redis.call('PERSIST', KEYS[i]) end
 else
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 end
 return 1
 `)
@@ -29,19 +54,12 @@ return 1
 const STATUSES: ReadonlySet<string> = new Set<RelayStatus>(['running', 'done', 'failed', 'stopped'])
 
 /**
- * What separates a relay's key from the prefix: the byte 0xFF never occurs in UTF-8, and a
- * channel's keys are the prefix followed by its name in UTF-8, so no channel name can make a
- * relay's key, whatever it holds.
- */
-const RELAY_MARK = Buffer.from([0xff, ...Buffer.from('relay:')])
-
-/**
  * Keeps relays' shared state in Redis: one string key per relay holding its state as JSON,
- * with the relay's expiry as the key's own.
+ * with the relay's expiry as the key's own, which its log's keys follow.
  */
 export class RedisRelayStore implements RelayStore {
   readonly #client: Client
-  readonly #prefix: Buffer
+  readonly #prefix: string
   readonly #failure: (error: unknown) => unknown
 
   /**
@@ -51,49 +69,48 @@ export class RedisRelayStore implements RelayStore {
    */
   constructor(client: Client, prefix: string, failure: (error: unknown) => unknown) {
     this.#client = client
-    this.#prefix = Buffer.concat([Buffer.from(prefix), RELAY_MARK])
+    this.#prefix = prefix
     this.#failure = failure
   }
 
   createRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
-    const key = this.#key(id)
-    const value = encodeState(state)
-    const lifetime = checkTtl(ttl)
-    const stored =
-      lifetime === undefined
-        ? this.#client.set(key, value, { condition: 'NX' })
-        : this.#client.set(key, value, {
-            condition: 'NX',
-            expiration: { type: 'PX', value: lifetime },
-          })
-    return stored.then((reply) => reply === 'OK', this.#reject)
+    return this.#write(CREATE_SCRIPT, id, state, ttl)
   }
 
   readRelay(id: string): Promise<RelayState | undefined> {
-    return this.#client.get(this.#key(id)).then((value) => {
+    checkId(id)
+    return this.#client.get(relayKey(this.#prefix, id)).then((value) => {
       return value === null ? undefined : decodeState(value)
     }, this.#reject)
   }
 
   updateRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
-    const key = this.#key(id)
-    const value = encodeState(state)
-    const lifetime = checkTtl(ttl)
-    return runScript(this.#client, UPDATE_SCRIPT, {
-      keys: [key],
-      arguments: [value, lifetime === undefined ? '-1' : String(lifetime)],
-    }).then((replaced) => replaced === 1, this.#reject)
+    return this.#write(UPDATE_SCRIPT, id, state, ttl)
   }
 
-  #key(id: string): Buffer {
-    if (typeof id !== 'string' || id === '') {
-      throw new TypeError(`A relay id must be a non-empty string; got ${typeName(id)}.`)
-    }
-    return Buffer.concat([this.#prefix, Buffer.from(id)])
+  /** Runs a script that writes the relay's record and sets its log's lifetime. */
+  #write(script: Script, id: string, state: RelayState, ttl: number): Promise<boolean> {
+    checkId(id)
+    const value = encodeState(state)
+    const lifetime = checkTtl(ttl)
+    return runScript(this.#client, script, {
+      keys: [relayKey(this.#prefix, id), ...channelKeys(this.#prefix + relayLogChannel(id))],
+      arguments: [value, lifetime === undefined ? '-1' : String(lifetime)],
+    }).then((written) => written === 1, this.#reject)
   }
 
   readonly #reject = (error: unknown): never => {
     throw this.#failure(error)
+  }
+}
+
+/**
+ * @param id - A relay's id.
+ * @throws TypeError when it is not a non-empty string.
+ */
+function checkId(id: string): void {
+  if (typeof id !== 'string' || id === '') {
+    throw new TypeError(`A relay id must be a non-empty string; got ${typeName(id)}.`)
   }
 }
 
