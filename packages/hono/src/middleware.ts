@@ -1,4 +1,10 @@
-import { createSseStream, createWebSink, type SseStream, type SseStreamOptions } from '@ssekit/core'
+import {
+  createSseStream,
+  createWebSink,
+  type RelayHub,
+  type SseStream,
+  type SseStreamOptions,
+} from '@ssekit/core'
 import {
   resolveMiddlewareOptions,
   resolveStreamOptions,
@@ -31,6 +37,20 @@ export interface SseResponder {
    * @throws TypeError for a callback that is not a function or an invalid option.
    */
   stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response
+  /**
+   * Attaches the client to a relay, as `hub.attach` does elsewhere: resolves with the
+   * streaming `Response` once the relay's events start, or with `204 No Content` when the
+   * client has every event of a finished relay.
+   *
+   * @param hub - The relay hub.
+   * @param id - The relay's id.
+   * @param options - `lastEventId`: the cursor, overriding the request's `Last-Event-ID`;
+   * `null` replays everything.
+   * @returns The response to return from the route.
+   * @throws Rejects with `RelayNotFoundError` for an unknown or expired id (answer 404), with
+   * a TypeError for invalid arguments.
+   */
+  attach(hub: RelayHub, id: string, options?: { lastEventId?: string | null }): Promise<Response>
 }
 
 /** The variables the middleware sets, for apps typed with `new Hono<{ Variables: … }>()`. */
@@ -63,6 +83,38 @@ class Responder implements SseResponder {
     this.#run(callback, stream.init()).catch(console.error)
     // Hono's own builder, so headers set earlier with `c.header()` are kept.
     return this.#c.body(sink.body, 200, sink.headers)
+  }
+
+  attach(hub: RelayHub, id: string, options?: { lastEventId?: string | null }): Promise<Response> {
+    if (typeof (hub as Partial<RelayHub> | null)?.attach !== 'function') {
+      return Promise.reject(
+        new TypeError(
+          'The parameter "hub" of c.var.sse.attach() must be a relay hub from createRelayHub().'
+        )
+      )
+    }
+    return new Promise((resolve, reject) => {
+      let answered = false
+      const sink = createWebSink(this.#c.req.header('last-event-id'), {
+        nodeResponse: nodeResponseOf(this.#c.env),
+        onOpen: () => {
+          answered = true
+          resolve(this.#c.body(sink.body, 200, sink.headers))
+        },
+      })
+      const stream = createSseStream(sink, this.#config.options)
+      hub.attach(id, stream, options).then(
+        () => {
+          stream.close()
+          if (!answered) resolve(this.#c.body(null, 204))
+        },
+        (error: unknown) => {
+          stream.close()
+          if (answered) this.#config.onError(error, this.#c)
+          else reject(error)
+        }
+      )
+    })
   }
 
   async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {

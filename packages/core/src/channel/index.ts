@@ -27,4 +27,5 @@ export type {
   RelayStore,
   ReplayResult,
 } from './backplane.js'
+export { relayLogChannel, relayPresenceChannel } from './backplane.js'
 export { createMemoryBackplane, type MemoryBackplane } from './memory-backplane.js'

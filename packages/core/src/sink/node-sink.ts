@@ -86,6 +86,19 @@ class NodeSink implements SseSink, TurnWriter {
     watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
   }
 
+  noContent(): void {
+    const res = this.#res
+    if (res.headersSent) {
+      throw new Error('Cannot answer 204 No Content: the response headers were already sent.')
+    }
+    this.#onOpen?.()
+    this.#detach()
+    res.removeHeader('Content-Length')
+    res.removeHeader('Content-Type')
+    res.writeHead(204, {})
+    res.end()
+  }
+
   write(text: string): boolean {
     // The first frame of a turn leaves at once: a lone event waits for nothing.
     if (!this.#scheduled) {

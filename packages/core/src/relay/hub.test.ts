@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { SinkListener, SseSink } from '../sink/sink.js'
+import { createSseStream, type SseStream } from '../stream/stream.js'
+import { createMemoryBackplane } from '../channel/memory-backplane.js'
+import { latch } from '../../../../test/helpers/latch.js'
+import { createRelayHub, type RelayHub } from './hub.js'
+import { RelayNotFoundError } from './errors.js'
+import type { RelayHubOptions, RelayProducerContext } from './options.js'
+
+/** A client: what reached it, as the frames the stream wrote, and how its response ended. */
+interface Client {
+  readonly stream: SseStream
+  /** `open`, each frame written, then `end`, `abort` or `204`. */
+  readonly io: string[]
+  /** The client goes away. */
+  leave(): void
+}
+
+function client(lastEventId?: string): Client {
+  const io: string[] = []
+  let listener: SinkListener | undefined
+  const sink: SseSink = {
+    keepAlive: true,
+    lastEventId,
+    bufferedBytes: 0,
+    connect: (connected) => {
+      listener = connected
+    },
+    open: () => io.push('open'),
+    noContent: () => io.push('204'),
+    write: (text) => io.push(text) > 0,
+    end: (abort) => io.push(abort ? 'abort' : 'end'),
+    whenClosed: () => Promise.resolve(),
+  }
+  return { stream: createSseStream(sink, { heartbeat: 0 }), io, leave: () => listener?.onClose() }
+}
+
+/** The ids of the events a client received, in order. */
+function ids(io: readonly string[]): string[] {
+  return io.flatMap((frame) => /^id: (.*)$/m.exec(frame)?.[1] ?? [])
+}
+
+const hubs: RelayHub[] = []
+afterEach(async () => {
+  await Promise.all(hubs.splice(0).map((hub) => hub.close()))
+})
+
+function hub(options?: RelayHubOptions): RelayHub {
+  const created = createRelayHub(options)
+  hubs.push(created)
+  return created
+}
+
+/** A producer that sends what the test tells it to, and ends when told. */
+function controlled(): {
+  producer: (relay: RelayProducerContext) => Promise<void>
+  send: (data: string) => Promise<void>
+  finish: () => void
+  signal: () => AbortSignal
+} {
+  let context: RelayProducerContext | undefined
+  const started = latch()
+  const finished = latch()
+  return {
+    producer: async (relay) => {
+      context = relay
+      started.open()
+      await Promise.race([
+        finished.promise,
+        new Promise((resolve) => relay.signal.addEventListener('abort', resolve)),
+      ])
+    },
+    send: async (data) => {
+      await started.promise
+      await context!.send({ data })
+    },
+    finish: () => finished.open(),
+    signal: () => context!.signal,
+  }
+}
+
+describe('a relay hub', () => {
+  it('relays a producer to a client: every event with the relay id, then the end', async () => {
+    const relays = hub()
+    const relay = await relays.start(async ({ send }) => {
+      for (const word of ['a', 'b', 'c']) await send({ event: 'word', data: word, id: 'own' })
+    })
+    expect(relay.id).toMatch(/^[0-9a-f]{32}$/)
+    expect(await relay.done).toEqual({ status: 'done' })
+    const c = client()
+    expect(await relays.attach(relay.id, c.stream)).toEqual({
+      clientDisconnected: false,
+      end: { status: 'done' },
+    })
+    expect(c.io).toEqual([
+      'open',
+      'event: word\nid: 1\ndata: a\n\n',
+      'event: word\nid: 2\ndata: b\n\n',
+      'event: word\nid: 3\ndata: c\n\n',
+      'event: end\ndata: {"status":"done"}\n\n',
+      'end',
+    ])
+    expect(await relays.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 3 })
+  })
+
+  it('replays after the cursor, then follows live, then ends with stop', async () => {
+    const relays = hub()
+    const job = controlled()
+    const relay = await relays.start(job.producer)
+    for (const data of ['1', '2', '3']) await job.send(data)
+    const c = client('1')
+    const attached = relays.attach(relay.id, c.stream)
+    await job.send('4')
+    expect(await relays.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 4 })
+    expect(await relays.stop(relay.id, 'user')).toBe(true)
+    expect(job.signal().aborted).toBe(true)
+    expect(await attached).toEqual({
+      clientDisconnected: false,
+      end: { status: 'stopped', reason: 'user' },
+    })
+    expect(ids(c.io)).toEqual(['2', '3', '4'])
+    expect(c.io.at(-2)).toBe('event: end\ndata: {"status":"stopped","reason":"user"}\n\n')
+    expect(await relays.stop(relay.id)).toBe(false)
+    expect(await relay.done).toEqual({ status: 'stopped', reason: 'user' })
+  })
+
+  it('answers 204 to a client that has every event of a finished relay', async () => {
+    const relays = hub()
+    const relay = await relays.start(({ send }) => send({ data: 'only' }))
+    await relay.done
+    const c = client('1')
+    expect(await relays.attach(relay.id, c.stream)).toEqual({
+      clientDisconnected: false,
+      end: { status: 'done' },
+    })
+    expect(c.io).toEqual(['204'])
+  })
+
+  it('rejects an unknown id with RelayNotFoundError before the stream starts', async () => {
+    const relays = hub()
+    const c = client()
+    const error = await relays.attach('nope', c.stream).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RelayNotFoundError)
+    expect((error as RelayNotFoundError).id).toBe('nope')
+    expect(c.io).toEqual([])
+    expect(await relays.get('nope')).toBeUndefined()
+  })
+
+  it('lets a client leave without stopping the relay', async () => {
+    const relays = hub()
+    const job = controlled()
+    const relay = await relays.start(job.producer)
+    await job.send('1')
+    const c = client()
+    const attached = relays.attach(relay.id, c.stream)
+    await job.send('2')
+    c.leave()
+    expect(await attached).toEqual({ clientDisconnected: true })
+    expect(job.signal().aborted).toBe(false)
+    job.finish()
+    expect(await relay.done).toEqual({ status: 'done' })
+  })
+
+  it('stops a relay run by another hub sharing the backplane', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    await job.send('1')
+    const c = client()
+    const attached = other.attach(relay.id, c.stream)
+    await job.send('2')
+    expect(await other.stop(relay.id, 'from elsewhere')).toBe(true)
+    expect(job.signal().aborted).toBe(true)
+    expect(await relay.done).toEqual({ status: 'stopped', reason: 'from elsewhere' })
+    expect(await attached).toEqual({
+      clientDisconnected: false,
+      end: { status: 'stopped', reason: 'from elsewhere' },
+    })
+    expect(ids(c.io)).toEqual(['1', '2'])
+  })
+})
