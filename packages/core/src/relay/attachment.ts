@@ -131,6 +131,9 @@ export class Attachment implements BackplaneListener {
     const onAbort = (): void => this.#wake?.resolve()
     stream.signal.addEventListener('abort', onAbort)
     try {
+      // The response starts now, even if the relay is quiet for a while (a model thinking):
+      // the client sees its connection open and proxies see a first byte.
+      stream.init()
       if (this.#resync) await stream[sendFrame](RESYNC_FRAME)
       for (;;) {
         if (stream.clientDisconnected) return { clientDisconnected: true }
