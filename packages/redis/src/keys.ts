@@ -23,7 +23,7 @@ export function indexKey(key: string): string {
  * @param key - The channel's stream key.
  * @returns The list's key.
  */
-export function indexOrderKey(key: string): string {
+function indexOrderKey(key: string): string {
   return `${key}:own-id-order`
 }
 
