@@ -7,11 +7,12 @@ import {
   type RelayEnd,
   type RelayHub,
 } from '@ssekit/express'
+import { createClient } from '@redis/client'
 import { EventSource } from 'eventsource'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { latch } from './helpers/latch.js'
-import { listen, waitFor } from './helpers/listen.js'
+import { listen, sleep, waitFor } from './helpers/listen.js'
 import { startNode } from './helpers/node-process.js'
 import { redisInstances } from './helpers/redis-instances.js'
 import { useRedisServer } from './helpers/redis-server.js'
@@ -46,13 +47,14 @@ interface Instance {
  * Starts an app instance with the three routes of the README: attach (with resume), stop, and
  * the hub to start relays with.
  */
-async function instance(): Promise<Instance> {
+async function instance(options: { retention?: number } = {}): Promise<Instance> {
   const { backplane } = await newBackplane()
   const errors: unknown[] = []
   const hub = createRelayHub({
     backplane,
     lease: LEASE_MS,
     onError: (error) => errors.push(error),
+    ...options,
   })
   const app = express()
   // A dropped client reconnects after 20 ms.
@@ -255,5 +257,26 @@ describe('relays shared by two instances through Redis', () => {
     await waitFor(() => late.ends.length > 0, 5000, 'the end event')
     expect(late.events).toEqual(client.events)
     expect(late.ends).toEqual(client.ends)
+  })
+
+  it('leaves nothing of a relay in Redis once its retention passed', async () => {
+    const [a, b] = [await instance({ retention: 300 }), await instance({ retention: 300 })]
+    const admin = createClient({ url: redis().url })
+    await admin.connect()
+    cleanups.push(() => admin.close())
+    const upstream = await serveUpstream(counting(20, 1))
+    const relay = await a.hub.start({ url: upstream.url })
+    const client = follow(relay.id, b)
+    await waitFor(() => client.ends.length > 0, 5000, 'the end event')
+    const keysOf = async (): Promise<string[]> =>
+      (await admin.keys('*')).filter((key) => key.includes(relay.id))
+    // The record, the log's stream and its own-id index and order.
+    expect((await keysOf()).length).toBeGreaterThanOrEqual(4)
+    for (let tries = 0; (await keysOf()).length > 0; tries++) {
+      if (tries > 100) throw new Error(`still in Redis: ${(await keysOf()).join(', ')}`)
+      await sleep(20)
+    }
+    expect(await b.hub.get(relay.id)).toBeUndefined()
+    expect((await fetch(`${b.url}/relays/${relay.id}`)).status).toBe(404)
   })
 })
