@@ -117,4 +117,37 @@ describe('a relay hub', () => {
     })
     expect(ids(c.io)).toEqual(['1', '2'])
   })
+
+  it('resumes a client on another hub from its cursor', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    for (const data of ['1', '2', '3', '4']) await job.send(data)
+    const first = client()
+    const leaving = owner.attach(relay.id, first.stream)
+    await job.send('5')
+    first.leave()
+    await leaving
+    const resumed = client('2')
+    const attached = other.attach(relay.id, resumed.stream)
+    await job.send('6')
+    job.finish()
+    expect(await attached).toEqual({ clientDisconnected: false, end: { status: 'done' } })
+    expect(ids(resumed.io)).toEqual(['3', '4', '5', '6'])
+  })
+
+  it('sends a resync event, then the whole log, to a cursor that is not one of its ids', async () => {
+    const relays = hub()
+    const relay = await relays.start(async ({ send }) => {
+      await send({ data: 'a' })
+      await send({ data: 'b' })
+    })
+    await relay.done
+    const c = client('1700000000000-3')
+    await relays.attach(relay.id, c.stream)
+    expect(c.io[1]).toBe('event: resync\ndata: not-in-log\n\n')
+    expect(ids(c.io)).toEqual(['1', '2'])
+  })
 })

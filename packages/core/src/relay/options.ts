@@ -93,7 +93,10 @@ export interface Relay {
 export interface RelayInfo {
   id: string
   status: RelayStatus
-  /** Events in its log, not counting the final `end`. */
+  /**
+   * Events in its log, not counting the final `end`. Exact on the instance that runs it and
+   * once it ended there; elsewhere, as of its last lease renewal while it runs.
+   */
   events: number
 }
 

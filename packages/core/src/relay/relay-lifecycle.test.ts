@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { waitFor } from '../../../../test/helpers/listen.js'
+import { sleep, waitFor } from '../../../../test/helpers/listen.js'
 import { usedMemory } from '../../../../test/helpers/memory.js'
 import { client, controlled, ids } from '../../../../test/helpers/relay-client.js'
 import { upstreamPerTest } from '../../../../test/helpers/upstream.js'
@@ -178,7 +178,7 @@ describe('a relay that fails', () => {
       end: { status: 'failed', reason: 'owner-lost' },
     })
     // The lease, plus at most one check interval (a third of it), plus scheduling slack.
-    expect(Date.now() - diedAt).toBeLessThan(300 + 100 + 200)
+    expect(Date.now() - diedAt).toBeLessThan(300 + 100 + 1000)
     expect(ids(c.io)).toEqual(['1', '2'])
     expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'failed', events: 0 })
   })
@@ -241,8 +241,8 @@ describe('the bounds of a relay hub', () => {
   })
 
   it('returns memory to its baseline once relays end and their retention passes', async () => {
-    const relays = hub({ retention: 20 })
-    const run = async (): Promise<void> => {
+    const relays = hub({ retention: 200 })
+    const run = async (): Promise<string[]> => {
       const started = await Promise.all(
         Array.from({ length: 200 }, () =>
           relays.start(async ({ send }) => {
@@ -250,26 +250,26 @@ describe('the bounds of a relay hub', () => {
           })
         )
       )
-      await Promise.all(
-        started.map(async (relay) => {
-          await relay.done
-          await relays.attach(relay.id, client().stream)
-        })
-      )
-      for (const relay of started) {
-        await waitFor(
-          async () => ((await relays.get(relay.id)) === undefined ? true : undefined),
-          5000,
-          'the relays to expire'
-        )
-      }
+      // Each relay had a client, attached while it ran or after its end.
+      await Promise.all(started.map((relay) => relays.attach(relay.id, client().stream)))
+      return started.map((relay) => relay.id)
     }
-    await run()
+    // A first round warms up what is allocated once (compiled code, pools).
+    for (const id of await run()) {
+      while ((await relays.get(id)) !== undefined) await sleep(10)
+    }
     const before = usedMemory()
-    await run()
-    const holding = usedMemory() - before
-    // 200 relays of 50 events of ~220 bytes hold over 2 MB while retained.
-    expect(holding).toBeLessThan(512 * 1024)
+    const ids = await run()
+    const retained = usedMemory() - before
+    // 200 relays of 50 events of ~220 bytes: over 2 MB while retained.
+    expect(retained).toBeGreaterThan(2 * 1024 * 1024)
+    // Nothing reads the relays meanwhile: their expiry alone releases them.
+    await waitFor(
+      () => (usedMemory() - before < 512 * 1024 ? true : undefined),
+      10_000,
+      'memory back to its baseline'
+    )
+    expect(await relays.get(ids[0]!)).toBeUndefined()
   })
 })
 
