@@ -1,4 +1,3 @@
-import http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '../../../../test/helpers/listen.js'
 import { createNodeSink } from '../sink/node-sink.js'
