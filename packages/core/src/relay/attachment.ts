@@ -45,6 +45,8 @@ export class Attachment implements BackplaneListener {
   #wake: Deferred<void> | undefined
   /** Ends the attachment without an `end` event (the hub is closing, messages were lost). */
   #cut = false
+  /** The relay's end is queued: nothing after it is sent. */
+  #ended = false
 
   constructor(
     relayId: string,
@@ -193,7 +195,9 @@ export class Attachment implements BackplaneListener {
   }
 
   #push(entry: LogEntry): void {
-    if (entry.kind === 'other') return
+    // Events an owner published after another instance ended the relay are not the relay's.
+    if (entry.kind === 'other' || this.#ended) return
+    if (entry.kind === 'end') this.#ended = true
     this.#entries.push(entry)
     this.#wake?.resolve()
   }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { relayLogChannel } from '../channel/backplane.js'
 import { createMemoryBackplane } from '../channel/memory-backplane.js'
+import { eventRecord, logLimits } from './records.js'
 import { createRelayHub, type RelayHub } from './hub.js'
 import { RelayNotFoundError } from './errors.js'
 import type { RelayHubOptions } from './options.js'
@@ -149,5 +151,23 @@ describe('a relay hub', () => {
     await relays.attach(relay.id, c.stream)
     expect(c.io[1]).toBe('event: resync\ndata: not-in-log\n\n')
     expect(ids(c.io)).toEqual(['1', '2'])
+  })
+
+  it('ignores events an owner published after another instance ended the relay', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    await job.send('1')
+    expect(await other.stop(relay.id)).toBe(true)
+    // What a remote owner that had not heard of the stop yet could still publish.
+    backplane.publish(relayLogChannel(relay.id), eventRecord(2, { data: '2' }), logLimits(9, 999))
+    const complete = client('1')
+    await other.attach(relay.id, complete.stream)
+    expect(complete.io).toEqual(['204'])
+    const fresh = client()
+    await other.attach(relay.id, fresh.stream)
+    expect(ids(fresh.io)).toEqual(['1'])
   })
 })
