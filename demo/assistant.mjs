@@ -1,13 +1,16 @@
-// The assistant: each prompt becomes a run, whose answer the browser reads with EventSource.
-// The server calls the LLM with a bearer token of its own and relays the answer through
-// `stream.request({ forward: true })`; it keeps a record of each run (how it ended, how many
-// tokens it relayed, the request's redacted debug log) for the page to show.
+// The assistant: each prompt becomes a durable relay of the LLM's answer. The server calls the
+// LLM with a bearer token of its own; the answer's tokens go into the relay's log, which any
+// number of browser tabs attach to, leave, and resume (a reload replays the answer so far,
+// then follows it live). Stop ends the relay, which closes the LLM request; a tab closing does
+// not. The server keeps a record of each run (how it ended, how many tokens it relayed, the
+// request's redacted debug log) for the page to show.
+import { createRelayHub, SseTimeoutError, SseUpstreamError } from '@ssekit/express'
 
-/** @typedef {import('@ssekit/express').SseStream} SseStream */
 /** @typedef {import('@ssekit/express').UpstreamEvent} UpstreamEvent */
+/** @typedef {import('@ssekit/express').RelayHub} RelayHub */
 /** @typedef {import('./config.mjs').LlmEndpoint} LlmEndpoint */
 
-/** Runs remembered per server; the oldest are forgotten first. */
+/** Runs remembered; the oldest are forgotten first. */
 const MAX_RUNS = 100
 
 /** Longest prompt accepted, in characters. */
@@ -21,15 +24,15 @@ const MAX_PROMPT = 2000
 const MAX_EVENT_RECORDS = 40
 
 /**
- * @typedef {'pending' | 'streaming' | 'completed' | 'stopped' | 'failed'} RunState
+ * @typedef {'streaming' | 'completed' | 'stopped' | 'failed'} RunState
  *
  * @typedef {object} Run
- * @property {number} id
+ * @property {string} id The relay's id.
  * @property {string} prompt
  * @property {RunState} state
- * @property {number} relayed Tokens relayed to the browser.
- * @property {number | undefined} startedAt `Date.now()` when the browser opened the stream.
- * @property {number | undefined} browserLeftMs Milliseconds into the run when the browser left.
+ * @property {number} startedAt `Date.now()` when the LLM was called.
+ * @property {number} relayed Tokens in the relay's log.
+ * @property {number | undefined} stopCalledMs Milliseconds into the run when Stop was called.
  * @property {number | undefined} upstreamClosedMs Milliseconds into the run when the upstream
  * request was over and its connection closed.
  * @property {string | undefined} error Why the run failed.
@@ -39,11 +42,14 @@ const MAX_EVENT_RECORDS = 40
 
 /**
  * @typedef {object} Assistant
- * @property {(prompt: unknown) => { run: Run } | { error: string }} start Records a new run.
- * @property {(id: string) => ((stream: SseStream) => Promise<void>) | undefined} open Claims
- * run `id` for streaming; `undefined` when there is no such run or it was already streamed,
- * which the browser is told with 204 so that its EventSource stops reconnecting.
+ * @property {RelayHub} hub The relays of the answers, to attach browsers to.
+ * @property {(prompt: unknown) => Promise<{ run: Run } | { status: number, error: string }>}
+ * start Calls the LLM and starts relaying its answer; a refused prompt or a failed request is
+ * an error with the HTTP status to answer.
+ * @property {(id: string) => Promise<boolean>} stop Stops run `id`: `false` when it is not
+ * running.
  * @property {(id: string) => Run | undefined} find
+ * @property {() => Promise<void>} close Stops every running answer, for shutdown.
  */
 
 /**
@@ -51,106 +57,103 @@ const MAX_EVENT_RECORDS = 40
  * @returns {Assistant}
  */
 export function createAssistant(llm) {
-  /** @type {Map<number, Run>} */
+  /** @type {Map<string, Run>} */
   const runs = new Map()
-  let created = 0
+  // A reload or a network switch has a minute to come back before an answer nobody follows is
+  // stopped; a finished answer stays attachable for five.
+  const hub = createRelayHub({ orphanTimeout: 60_000, retention: 300_000 })
 
   return {
-    start(prompt) {
+    hub,
+
+    async start(prompt) {
       if (typeof prompt !== 'string' || prompt.trim() === '') {
-        return { error: 'Send a JSON body with a non-empty "prompt".' }
+        return { status: 400, error: 'Send a JSON body with a non-empty "prompt".' }
       }
       if (prompt.length > MAX_PROMPT) {
-        return { error: `The prompt is longer than ${MAX_PROMPT} characters.` }
+        return { status: 400, error: `The prompt is longer than ${MAX_PROMPT} characters.` }
       }
       /** @type {Run} */
       const run = {
-        id: ++created,
+        id: '',
         prompt: prompt.trim(),
-        state: 'pending',
+        state: 'streaming',
+        startedAt: Date.now(),
         relayed: 0,
-        startedAt: undefined,
-        browserLeftMs: undefined,
+        stopCalledMs: undefined,
         upstreamClosedMs: undefined,
         error: undefined,
         log: [],
         omittedEventRecords: 0,
       }
+      let relay
+      try {
+        relay = await hub.start(request(llm, run))
+      } catch (error) {
+        if (!(error instanceof SseUpstreamError || error instanceof SseTimeoutError)) throw error
+        return { status: 502, error: `The LLM request failed: ${error.message}` }
+      }
+      run.id = relay.id
       runs.set(run.id, run)
-      if (runs.size > MAX_RUNS) runs.delete(/** @type {number} */ (runs.keys().next().value))
+      if (runs.size > MAX_RUNS) runs.delete(/** @type {string} */ (runs.keys().next().value))
+      void relay.done.then(async (end) => {
+        run.upstreamClosedMs = Date.now() - run.startedAt
+        run.relayed = (await hub.get(run.id))?.events ?? run.relayed
+        run.state = end.status === 'done' ? 'completed' : end.status
+        if (end.status === 'failed') run.error = end.reason
+      })
       return { run }
     },
 
-    open(id) {
-      const run = runs.get(Number(id))
-      if (run?.state !== 'pending') return undefined
-      // Claimed now, before any await: a second request for the same run gets nothing.
-      run.state = 'streaming'
-      return (stream) => relay(llm, run, stream)
+    async stop(id) {
+      const run = runs.get(id)
+      if (run === undefined) return false
+      // Recorded before the relay ends, so that the record says why as soon as it says how.
+      run.stopCalledMs = Date.now() - run.startedAt
+      const stopped = await hub.stop(id, 'user')
+      if (!stopped) run.stopCalledMs = undefined
+      return stopped
     },
 
-    find: (id) => runs.get(Number(id)),
+    find: (id) => runs.get(id),
+
+    close: () => hub.close(),
   }
 }
 
 /**
- * Calls the LLM for one run and relays its tokens into the browser's stream.
+ * The LLM request of a run, recording its redacted debug log in the run.
  *
  * @param {LlmEndpoint} llm
  * @param {Run} run
- * @param {SseStream} stream
+ * @returns {import('@ssekit/express').SseRequestOptions}
  */
-async function relay(llm, run, stream) {
-  const startedAt = Date.now()
-  run.startedAt = startedAt
-  const elapsed = () => Date.now() - startedAt
+function request(llm, run) {
   let eventRecords = 0
-  // The signal also aborts when the stream is closed below, after the state has changed.
-  stream.signal.addEventListener(
-    'abort',
-    () => {
-      if (run.state === 'streaming') run.browserLeftMs = elapsed()
+  return {
+    url: llm.url,
+    method: 'POST',
+    headers: llm.apiKey === undefined ? {} : { Authorization: `Bearer ${llm.apiKey}` },
+    body: { model: llm.model, stream: true, messages: [{ role: 'user', content: run.prompt }] },
+    transform: toToken,
+    // Records arrive with credentials already redacted by ssekit.
+    debug: (message, details) => {
+      if (message === 'event' && ++eventRecords > MAX_EVENT_RECORDS) {
+        run.omittedEventRecords++
+      } else {
+        run.log.push({ message, details })
+      }
     },
-    { once: true }
-  )
-  try {
-    const { events, clientDisconnected } = await stream.request({
-      url: llm.url,
-      method: 'POST',
-      headers: llm.apiKey === undefined ? {} : { Authorization: `Bearer ${llm.apiKey}` },
-      body: { model: llm.model, stream: true, messages: [{ role: 'user', content: run.prompt }] },
-      forward: true,
-      transform: toToken,
-      // Records arrive with credentials already redacted by ssekit.
-      debug: (message, details) => {
-        if (message === 'event' && ++eventRecords > MAX_EVENT_RECORDS) {
-          run.omittedEventRecords++
-        } else {
-          run.log.push({ message, details })
-        }
-      },
-      // A real model may think for a while before its first token and between two.
-      timeout: 30_000,
-      idleTimeout: 60_000,
-    })
-    run.upstreamClosedMs = elapsed()
-    run.relayed = events.length
-    run.state = clientDisconnected ? 'stopped' : 'completed'
-    if (!clientDisconnected) await stream.send({ event: 'done', data: { relayed: run.relayed } })
-  } catch (error) {
-    run.upstreamClosedMs = elapsed()
-    run.state = 'failed'
-    run.error = error instanceof Error ? error.message : String(error)
-    await stream.send({ event: 'failed', data: { message: run.error } })
-  } finally {
-    stream.close()
+    // A real model may think for a while before its first token and between two.
+    timeout: 30_000,
+    idleTimeout: 60_000,
   }
 }
 
 /**
  * Turns an OpenAI-style chunk into a `token` event carrying just the text, so the page needs
  * no knowledge of the upstream's format. Chunks without text (the role, the finish reason,
- * `[DONE]`, usage reports) are dropped: the server ends the stream with its own `done`.
+ * `[DONE]`, usage reports) are dropped: the relay ends with its own `end` event.
  *
  * @param {UpstreamEvent} event
  * @returns {UpstreamEvent | null}

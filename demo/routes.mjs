@@ -1,6 +1,5 @@
 // The demo's routes as data, so that Express, Koa and Hono serve exactly the same ones: each
 // adapter's server only translates requests and replies to and from its framework.
-import { createAssistant } from './assistant.mjs'
 import { assets } from './assets.mjs'
 import { createTicks } from './ticks.mjs'
 
@@ -23,10 +22,14 @@ export const sseOptions = { retry: 1000 }
  * @typedef {object} Route
  * @property {'GET' | 'POST'} method
  * @property {string} path In the `:name` parameter syntax that all three frameworks share.
- * @property {(request: DemoRequest) => Reply} [reply] Answers with a plain response.
+ * @property {(request: DemoRequest) => Reply | Promise<Reply>} [reply] Answers with a plain
+ * response.
  * @property {(request: DemoRequest) => ((stream: SseStream) => Promise<void>) | undefined} [stream]
  * Answers with an event stream written by the function it returns; `undefined` means 204 No
  * Content, which tells an EventSource to stop reconnecting.
+ * @property {(request: DemoRequest) => { hub: import('@ssekit/express').RelayHub, id: string }} [attach]
+ * Attaches the request's stream to relay `id` of `hub`, resuming after its Last-Event-ID; an
+ * unknown relay is answered with {@link NOT_FOUND}.
  *
  * @typedef {object} AdapterServer The routes on one framework, ready to listen.
  * @property {import('node:http').Server} server
@@ -37,16 +40,20 @@ export const sseOptions = { retry: 1000 }
  * @property {number} port
  */
 
+/** The answer to a request for a run that does not exist (any more). */
+export const NOT_FOUND = json(404, { error: 'No such run.' })
+
 /**
  * @param {object} options
  * @param {string} options.adapter The framework serving these routes, shown on the page.
  * @param {LlmEndpoint & { simulated: boolean }} options.llm The assistant's upstream.
+ * @param {import('./assistant.mjs').Assistant} options.assistant The runs, shared by every
+ * adapter: a run asked on one page can be followed on another.
  * @param {() => ServerLink[]} options.servers Every adapter's server, for the page's selector.
  * @returns {Route[]}
  */
-export function createRoutes({ adapter, llm, servers }) {
+export function createRoutes({ adapter, llm, assistant, servers }) {
   const ticks = createTicks()
-  const assistant = createAssistant(llm)
   return [
     ...assets.map((asset) => ({ method: 'GET', path: asset.path, reply: () => asset })),
     {
@@ -66,22 +73,32 @@ export function createRoutes({ adapter, llm, servers }) {
     {
       method: 'POST',
       path: '/api/assistant',
-      reply: ({ body }) => {
-        const started = assistant.start(body?.prompt)
-        return 'error' in started ? json(400, started) : json(201, { id: started.run.id })
+      reply: async ({ body }) => {
+        const started = await assistant.start(body?.prompt)
+        return 'error' in started
+          ? json(started.status, { error: started.error })
+          : json(201, { id: started.run.id })
       },
     },
     {
       method: 'GET',
       path: '/api/assistant/:id/stream',
-      stream: ({ params }) => assistant.open(params.id),
+      attach: ({ params }) => ({ hub: assistant.hub, id: params.id }),
+    },
+    {
+      method: 'POST',
+      path: '/api/assistant/:id/stop',
+      reply: async ({ params }) =>
+        assistant.find(params.id) === undefined
+          ? NOT_FOUND
+          : json(200, { stopped: await assistant.stop(params.id) }),
     },
     {
       method: 'GET',
       path: '/api/assistant/:id',
       reply: ({ params }) => {
         const run = assistant.find(params.id)
-        return run === undefined ? json(404, { error: 'No such run.' }) : json(200, run)
+        return run === undefined ? NOT_FOUND : json(200, run)
       },
     },
   ]

@@ -1,6 +1,7 @@
 // `pnpm demo`: starts the assistant's simulated LLM (unless a real one is configured) and the
 // same routes on Express, Koa and Hono, one port each, then prints where to open the page.
 import { expressServer } from './adapters/express.mjs'
+import { createAssistant } from './assistant.mjs'
 import { honoServer } from './adapters/hono.mjs'
 import { koaServer } from './adapters/koa.mjs'
 import { readConfig } from './config.mjs'
@@ -32,12 +33,14 @@ const simulated =
     : undefined
 const llm = simulated ? { ...simulated, simulated: true } : { ...config.llm, simulated: false }
 
+const assistant = createAssistant(llm)
+
 /** @type {import('./routes.mjs').ServerLink[]} */
 const links = []
 /** @type {AdapterServer[]} */
 const running = []
 for (const [index, [name, serve]] of ADAPTERS.entries()) {
-  const adapter = serve(createRoutes({ adapter: name, llm, servers: () => links }))
+  const adapter = serve(createRoutes({ adapter: name, llm, assistant, servers: () => links }))
   running.push(adapter)
   const port = config.port === 0 ? 0 : config.port + index
   try {
@@ -79,8 +82,9 @@ function listen(server, port, hostname) {
   })
 }
 
-/** Ends every event stream, then the servers, so the process exits on its own. */
+/** Stops the answers, ends every event stream, then the servers, so the process exits. */
 async function stop() {
+  await assistant.close()
   await Promise.all(
     running.map(async ({ server, closeAll }) => {
       await closeAll({ grace: 1000 })

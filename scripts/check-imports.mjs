@@ -21,7 +21,8 @@ export const CORE_LAYERS = {
   stream: ['util', 'event', 'sink', 'upstream/forward.ts', 'upstream/options.ts'],
   upstream: ['util', 'event', 'stream/types.ts'],
   channel: ['util', 'event', 'stream', 'upstream'],
-  adapter: ['util', 'event', 'sink', 'stream', 'upstream', 'channel'],
+  relay: ['util', 'event', 'stream', 'upstream', 'channel'],
+  adapter: ['util', 'event', 'sink', 'stream', 'upstream', 'channel', 'relay'],
 }
 
 const IMPORT =

@@ -47,6 +47,18 @@ async function answerStates(page: Page, count: number, timeoutMs = 5000): Promis
   return states
 }
 
+/** The ids of the answer's tokens on the page, in order. */
+function tokenIds(page: Page): Promise<string[]> {
+  return page
+    .locator('#answer span')
+    .evaluateAll((spans) => spans.map((span) => String(span.getAttribute('data-id'))))
+}
+
+/** `['1', …, String(count)]`. */
+function upTo(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => String(i + 1))
+}
+
 describe('the demo in a browser', () => {
   let demo: NodeProcess
   let browser: Browser
@@ -159,18 +171,18 @@ describe('the demo in a browser', () => {
         'the simulated LLM to report its connection closed'
       )
 
-      const shown = await page.locator('#answer span').count()
+      const shown = await tokenIds(page)
       const record = (await page.locator('#run-record').textContent()) ?? ''
       expect(record).toMatch(
-        /upstream connection was closed \d+ ms later, after \d+ tokens? relayed/
+        /Stop was called \d+ ms into the run; the upstream connection was closed \d+ ms later, after \d+ tokens? relayed/
       )
-      const relayed = /after (\d+) tokens? relayed/.exec(record)?.[1]
-      // Tokens sent just before the browser left may never be shown; none are invented: the
-      // LLM's first chunk carries no text.
-      expect(Number(relayed)).toBeGreaterThanOrEqual(shown)
-      expect(Number(relayed)).toBeLessThanOrEqual(chunksSentBeforeClose(demo.output())! - 1)
+      const relayed = Number(/after (\d+) tokens? relayed/.exec(record)?.[1])
+      // Every token of the relay's log reached the page, once, in order, before its end; none
+      // are invented: the LLM's first chunk carries no text.
+      expect(shown).toEqual(upTo(relayed))
+      expect(relayed).toBeLessThanOrEqual(chunksSentBeforeClose(demo.output())! - 1)
       expect(await page.locator('#run-status').textContent()).toBe(
-        `Stopped after ${shown} tokens: the browser closed its EventSource.`
+        `Stopped after ${relayed} tokens (user).`
       )
 
       // Nothing arrives after Stop: the answer stays cut short.
@@ -185,7 +197,7 @@ describe('the demo in a browser', () => {
         / request +\{"method":"POST","url":"http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions"/
       )
       expect(log).toContain('"authorization":"[redacted]"')
-      expect(log).toMatch(/ abort +\{"by":"downstream"\}/)
+      expect(log).toMatch(/ abort +\{"by":"return"\}/)
       // The bearer token never reaches the page.
       expect(await page.content()).not.toMatch(/sk-demo-|Bearer/)
 
@@ -193,6 +205,53 @@ describe('the demo in a browser', () => {
         path: join(screenshots, `${adapter.toLowerCase()}.png`),
         fullPage: true,
       })
+    })
+
+    it('goes on where it was after a reload mid-answer, and a second tab follows the same answer', async () => {
+      await page.fill('#prompt', `Reload ${adapter} mid-answer`)
+      await page.click('#ask')
+      await expect.poll(async () => (await tokenIds(page)).length).toBeGreaterThanOrEqual(5)
+      const textBefore = (await page.locator('#answer').textContent()) ?? ''
+      const countBefore = (await tokenIds(page)).length
+      const runUrl = page.url()
+      expect(runUrl).toMatch(/#run=[0-9a-f]{32}$/)
+
+      await page.reload()
+      // The answer so far again, then the tokens that came meanwhile and after, live.
+      await expect
+        .poll(async () => (await tokenIds(page)).length, { timeout: 5000 })
+        .toBeGreaterThan(countBefore + 3)
+      expect((await page.locator('#answer').textContent())!.startsWith(textBefore)).toBe(true)
+
+      const second = await browser.context.newPage()
+      const secondErrors: Error[] = []
+      second.on('pageerror', (error) => secondErrors.push(error))
+      try {
+        await second.goto(runUrl)
+        await expect
+          .poll(async () => (await tokenIds(second)).length, { timeout: 5000 })
+          .toBeGreaterThan(countBefore + 3)
+        // Stop in one tab ends the answer in both.
+        await second.click('#stop')
+        for (const tab of [page, second]) {
+          await tab.locator('#run-record[data-state="stopped"]').waitFor({ timeout: 2000 })
+        }
+        const record = (await page.locator('#run-record').textContent()) ?? ''
+        const relayed = Number(/after (\d+) tokens? relayed/.exec(record)?.[1])
+        for (const tab of [page, second]) {
+          expect(await tokenIds(tab)).toEqual(upTo(relayed))
+          expect(await tab.locator('#run-status').textContent()).toBe(
+            `Stopped after ${relayed} tokens (user).`
+          )
+        }
+        expect(await second.locator('#answer').textContent()).toBe(
+          await page.locator('#answer').textContent()
+        )
+        expect((await page.locator('#answer').textContent())!.startsWith(textBefore)).toBe(true)
+      } finally {
+        await second.close()
+      }
+      expect(secondErrors).toEqual([])
     })
   })
 })

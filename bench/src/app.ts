@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  * - `GET /idle`: an open stream that sends nothing.
  * - `GET /slow?size=S`: a producer that keeps offering events (see {@link produceSlowly}).
  * - `GET /relay?…`: relays the upstream's `/events?…` (same query) event by event.
+ * - `GET /durable?…`: the same through a durable relay (ssekit core only); ids from 1, and a
+ *   final `end` event.
  * - `GET /subscribe`: joins the broadcast channel, for apps with `broadcast`.
  */
 export interface BenchApp {

@@ -15,6 +15,8 @@ const OPENING = 200
 interface Target {
   readonly port: number
   readonly path: string
+  /** The first event's id, when ids are checked: 0, or 1 for a durable relay's. */
+  readonly firstId?: number
 }
 
 /** An event's data as the contenders send it: better-sse JSON-encodes strings. */
@@ -49,8 +51,11 @@ class EventReader {
    * @param onEnd - Called when the response ends.
    */
   constructor(target: Target, ids: boolean, onEnd?: (reader: EventReader) => void) {
+    this.#nextId = target.firstId ?? 0
     this.#parser = createParser({
-      onEvent: ({ id, data }) => {
+      onEvent: ({ event, id, data }) => {
+        // A durable relay's final event says how it ended; it is not one of the stream's.
+        if (event === 'end') return
         this.events++
         if (ids && id !== String(this.#nextId++)) this.sequential = false
         const text = unquote(data)

@@ -26,6 +26,8 @@ const server = http.createServer((req, res) => {
       }
       res.write(frame(i++))
     }, interval)
+    // A client that leaves an idle stream takes its timer along.
+    res.on('close', () => clearInterval(timer))
     return
   }
   void (async () => {

@@ -1,8 +1,8 @@
 // The demo's routes on Express: `res.sse` is each request's stream.
 import http from 'node:http'
-import { sse } from '@ssekit/express'
+import { RelayNotFoundError, sse } from '@ssekit/express'
 import express from 'express'
-import { sseOptions } from '../routes.mjs'
+import { NOT_FOUND, sseOptions } from '../routes.mjs'
 
 /**
  * @param {import('../routes.mjs').Route[]} routes
@@ -16,8 +16,18 @@ export function expressServer(routes) {
     app[route.method === 'GET' ? 'get' : 'post'](route.path, async (req, res) => {
       const request = { params: req.params, body: req.body }
       if (route.reply) {
-        const { status, type, body } = route.reply(request)
+        const { status, type, body } = await route.reply(request)
         res.status(status).set('Content-Type', type).send(body)
+        return
+      }
+      if (route.attach) {
+        const { hub, id } = route.attach(request)
+        try {
+          await hub.attach(id, res.sse)
+        } catch (error) {
+          if (!(error instanceof RelayNotFoundError)) throw error
+          res.status(NOT_FOUND.status).set('Content-Type', NOT_FOUND.type).send(NOT_FOUND.body)
+        }
         return
       }
       const write = route.stream?.(request)

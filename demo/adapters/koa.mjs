@@ -2,9 +2,9 @@
 import http from 'node:http'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
-import { sse } from '@ssekit/koa'
+import { RelayNotFoundError, sse } from '@ssekit/koa'
 import Koa from 'koa'
-import { sseOptions } from '../routes.mjs'
+import { NOT_FOUND, sseOptions } from '../routes.mjs'
 
 /**
  * @param {import('../routes.mjs').Route[]} routes
@@ -17,11 +17,20 @@ export function koaServer(routes) {
   for (const route of routes) {
     router.register(route.path, [route.method], async (ctx) => {
       const request = { params: ctx.params, body: ctx.request.body }
-      if (route.reply) {
-        const { status, type, body } = route.reply(request)
+      const reply = (/** @type {import('../routes.mjs').Reply} */ { status, type, body }) => {
         ctx.status = status
         ctx.type = type
         ctx.body = body
+      }
+      if (route.reply) return reply(await route.reply(request))
+      if (route.attach) {
+        const { hub, id } = route.attach(request)
+        try {
+          await hub.attach(id, ctx.sse)
+        } catch (error) {
+          if (!(error instanceof RelayNotFoundError)) throw error
+          reply(NOT_FOUND)
+        }
         return
       }
       const write = route.stream?.(request)

@@ -90,14 +90,19 @@ function watchTicks() {
   })
 }
 
-/** The assistant panel: ask, watch tokens arrive, stop, then show the server's record. */
+/**
+ * The assistant panel: ask, watch tokens arrive, stop, then show the server's record. The run
+ * being followed is in the page's address (`#run=<id>`), so a reload, or the same address in
+ * another tab, follows the same answer: the server replays it from the start, then live.
+ */
 function setUpAssistant() {
   const form = /** @type {HTMLFormElement} */ (element('ask-form'))
   const ask = /** @type {HTMLButtonElement} */ (element('ask'))
   const stop = /** @type {HTMLButtonElement} */ (element('stop'))
+  const link = /** @type {HTMLAnchorElement} */ (element('run-link'))
   const answer = element('answer')
   const status = element('run-status')
-  /** @type {{ id: number, source: EventSource, tokens: number } | undefined} */
+  /** @type {{ id: string, source: EventSource, tokens: number } | undefined} */
   let run
 
   const finish = (/** @type {string} */ text) => {
@@ -110,13 +115,49 @@ function setUpAssistant() {
     run = undefined
   }
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    ask.disabled = true
+  /** Follows run `id`: every token from the first, then the live ones, until its end. */
+  const follow = (/** @type {string} */ id) => {
     answer.replaceChildren()
     element('run-record').textContent = ''
     element('run-record').dataset.state = ''
     element('debug-log').textContent = 'Waiting for the run to end…'
+    history.replaceState(null, '', `#run=${encodeURIComponent(id)}`)
+    link.href = location.href
+    link.hidden = false
+    ask.disabled = true
+    status.textContent = 'Waiting for the first token…'
+    const source = new EventSource(`/api/assistant/${encodeURIComponent(id)}/stream`)
+    const current = { id, source, tokens: 0 }
+    run = current
+    stop.disabled = false
+    source.addEventListener('token', (message) => {
+      const token = document.createElement('span')
+      token.textContent = message.data
+      token.dataset.id = message.lastEventId
+      answer.append(token)
+      current.tokens++
+      status.textContent = `Streaming… ${current.tokens} tokens received.`
+    })
+    source.addEventListener('end', (message) => {
+      const { status: how, reason } = JSON.parse(message.data)
+      finish(
+        how === 'done'
+          ? `Complete: ${current.tokens} tokens received.`
+          : how === 'stopped'
+            ? `Stopped after ${current.tokens} tokens (${reason ?? 'no reason given'}).`
+            : `Failed after ${current.tokens} tokens: ${reason}`
+      )
+    })
+    source.addEventListener('error', () => {
+      // Closed for good: the run is unknown (404), or was over before this page attached (204).
+      if (source.readyState === EventSource.CLOSED) finish('The run is over or unknown.')
+    })
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    ask.disabled = true
+    answer.replaceChildren()
     const prompt = /** @type {HTMLTextAreaElement} */ (element('prompt')).value
     const response = await fetch('/api/assistant', {
       method: 'POST',
@@ -129,51 +170,43 @@ function setUpAssistant() {
       ask.disabled = false
       return
     }
-    status.textContent = 'Waiting for the first token…'
-    const source = new EventSource(`/api/assistant/${started.id}/stream`)
-    const current = { id: started.id, source, tokens: 0 }
-    run = current
-    stop.disabled = false
-    source.addEventListener('token', (message) => {
-      const token = document.createElement('span')
-      token.textContent = message.data
-      answer.append(token)
-      current.tokens++
-      status.textContent = `Streaming… ${current.tokens} tokens received.`
-    })
-    source.addEventListener('done', () => {
-      finish(`Complete: ${current.tokens} tokens received.`)
-    })
-    source.addEventListener('failed', (message) => {
-      finish(`Failed: ${JSON.parse(message.data).message}`)
-    })
-    source.addEventListener('error', () => {
-      // The stream ended without `done`: a server that went away, or a run already streamed.
-      if (source.readyState === EventSource.CLOSED) finish('The stream ended unexpectedly.')
-    })
+    follow(started.id)
   })
 
   stop.addEventListener('click', () => {
     if (run === undefined) return
-    finish(`Stopped after ${run.tokens} tokens: the browser closed its EventSource.`)
+    stop.disabled = true
+    status.textContent = 'Stopping…'
+    // The relay's `end` event, with status `stopped`, ends the page's stream.
+    void fetch(`/api/assistant/${encodeURIComponent(run.id)}/stop`, { method: 'POST' })
   })
+
+  const followed = new URLSearchParams(location.hash.slice(1)).get('run')
+  if (followed !== null) follow(followed)
 }
 
 /**
- * Shows the server's record of a run and its debug log. The server learns that the browser
- * left a moment after the browser closed its stream, so ask until the record is final.
+ * Shows the server's record of a run and its debug log. The page may learn of the end a
+ * moment before the record is final, so ask until it is.
  *
- * @param {number} id
+ * @param {string} id
  */
 async function showRecord(id) {
   const deadline = Date.now() + 5000
+  const line = element('run-record')
   let record
   do {
-    record = await (await fetch(`/api/assistant/${id}`)).json()
-    if (record.state !== 'streaming' && record.state !== 'pending') break
+    const response = await fetch(`/api/assistant/${encodeURIComponent(id)}`)
+    if (!response.ok) {
+      line.dataset.state = 'unknown'
+      line.textContent = 'Server: no record of this run (it is unknown, or long forgotten).'
+      element('debug-log').textContent = 'No records.'
+      return
+    }
+    record = await response.json()
+    if (record.state !== 'streaming') break
     await new Promise((resolve) => setTimeout(resolve, 50))
   } while (Date.now() < deadline)
-  const line = element('run-record')
   line.dataset.state = record.state
   line.textContent = describeRecord(record)
   element('debug-log').textContent = formatLog(record)
@@ -184,11 +217,11 @@ function describeRecord(record) {
   const tokens = `${record.relayed} token${record.relayed === 1 ? '' : 's'} relayed`
   switch (record.state) {
     case 'stopped':
-      return (
-        `Server: the browser left ${record.browserLeftMs} ms into the run; the upstream ` +
-        `connection was closed ${record.upstreamClosedMs - record.browserLeftMs} ms later, ` +
-        `after ${tokens}.`
-      )
+      return record.stopCalledMs === undefined
+        ? `Server: nobody followed the answer, so it was stopped; the upstream connection was closed ${record.upstreamClosedMs} ms into the run, after ${tokens}.`
+        : `Server: Stop was called ${record.stopCalledMs} ms into the run; the upstream ` +
+            `connection was closed ${record.upstreamClosedMs - record.stopCalledMs} ms later, ` +
+            `after ${tokens}.`
     case 'completed':
       return `Server: the upstream finished its answer in ${record.upstreamClosedMs} ms and its connection was closed; ${tokens}.`
     case 'failed':

@@ -33,6 +33,10 @@ export interface Instances {
   readonly cleanups: (() => Promise<void>)[]
   /** A channel name no other test uses. */
   newName: () => string
+  /** A backplane with its own connections, connected, and the errors it reported. */
+  newBackplane: (
+    options?: RedisBackplaneOptions
+  ) => Promise<{ backplane: RedisBackplane; errors: unknown[] }>
   instance: (
     name: string,
     options?: RedisBackplaneOptions,
@@ -58,13 +62,11 @@ export function redisInstances(redis: () => RedisServer): Instances {
   let channelCount = 0
   const newName = (): string => `channel-${++channelCount}`
 
-  async function instance(
-    name: string,
-    options: RedisBackplaneOptions = {},
-    channelOptions: ChannelOptions = {}
-  ): Promise<Instance> {
+  async function newBackplane(
+    options: RedisBackplaneOptions = {}
+  ): Promise<{ backplane: RedisBackplane; errors: unknown[] }> {
     const errors: unknown[] = []
-    const backplane = createRedisBackplane({
+    const created = createRedisBackplane({
       url: redis().url,
       prefix: 'test:',
       onError: (error) => errors.push(error),
@@ -72,10 +74,19 @@ export function redisInstances(redis: () => RedisServer): Instances {
       redis: { socket: { reconnectStrategy: () => 50 } },
       ...options,
     })
-    cleanups.push(() => backplane.close())
-    await backplane.connected()
+    cleanups.push(() => created.close())
+    await created.connected()
+    return { backplane: created, errors }
+  }
+
+  async function instance(
+    name: string,
+    options: RedisBackplaneOptions = {},
+    channelOptions: ChannelOptions = {}
+  ): Promise<Instance> {
+    const { backplane: shared, errors } = await newBackplane(options)
     const channel = createChannel(name, {
-      backplane,
+      backplane: shared,
       onError: (error) => errors.push(error),
       ...channelOptions,
     })
@@ -87,7 +98,7 @@ export function redisInstances(redis: () => RedisServer): Instances {
     cleanups.push(() => served.close())
     return {
       channel,
-      backplane,
+      backplane: shared,
       errors,
       async connect(headers = {}) {
         const opening = served.open(headers)
@@ -102,6 +113,7 @@ export function redisInstances(redis: () => RedisServer): Instances {
   return {
     cleanups,
     newName,
+    newBackplane,
     instance,
     async twoInstances(options, channelOptions) {
       const name = newName()

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 
 /** A `redis-server` of the test's own, on 127.0.0.1 and a free port, persisting nothing. */
 export interface RedisServer {
@@ -84,7 +85,7 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
  *
  * @returns The running server, to stop in `afterAll`.
  */
-export async function startRedisServer(): Promise<RedisServer> {
+async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'ssekit-redis-'))
   let child: ChildProcess | undefined = await launch(port, dir)
@@ -103,5 +104,25 @@ export async function startRedisServer(): Promise<RedisServer> {
       child = undefined
       rmSync(dir, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * Starts a `redis-server` before the file's tests and stops it after them; call at the top
+ * level of a test file.
+ *
+ * @returns The server, once started.
+ */
+export function useRedisServer(): () => RedisServer {
+  let server: RedisServer | undefined
+  beforeAll(async () => {
+    server = await startRedisServer()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+  return () => {
+    if (server === undefined) throw new Error('The Redis server is not started yet.')
+    return server
   }
 }

@@ -10,6 +10,8 @@ export interface NodeProcess {
   until: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>
   /** Sends SIGTERM, as Ctrl+C or a process manager would, and waits for the exit code. */
   stop: () => Promise<number | null>
+  /** Kills it with SIGKILL, as a crash or the OOM killer would, and waits until it is gone. */
+  kill: () => Promise<void>
 }
 
 /**
@@ -58,6 +60,10 @@ export function startNode(script: string, env: Record<string, string> = {}): Nod
       const code = await exited
       clearTimeout(timer)
       return code
+    },
+    kill: async () => {
+      if (exitCode === undefined) child.kill('SIGKILL')
+      await exited
     },
   }
 }

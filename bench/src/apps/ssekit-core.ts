@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createNodeSink, createSseStream, type SseStream } from '@ssekit/core'
+import { createNodeSink, createRelayHub, createSseStream, type SseStream } from '@ssekit/core'
 import { benchChannel } from '../channel.js'
 import {
   pathOf,
@@ -52,9 +52,42 @@ export function ssekitRoutes(upstream: string): SsekitRoutes {
   }
 }
 
+/**
+ * Relays the upstream's `/events?…` through a durable relay, the client attached from its
+ * start: the cost of keeping the log and attaching over forwarding the events directly.
+ *
+ * @param upstream - The upstream's origin.
+ * @returns The route.
+ */
+function durableRoute(
+  upstream: string
+): (stream: SseStream, url: string | undefined) => Promise<void> {
+  const hub = createRelayHub({
+    // Room for the largest run's events in one log, and for the memory scenario's relays.
+    maxEvents: 1_000_000,
+    maxBytes: 512 * 1024 * 1024,
+    maxRelays: 10_000,
+    // Relays whose client left stop soon, and finished logs are forgotten soon, so that one
+    // measurement does not weigh on the next.
+    orphanTimeout: 1000,
+    retention: 1000,
+  })
+  return async (stream, url) => {
+    let id: string
+    try {
+      id = (await hub.start({ url: upstreamUrl(upstream, url) })).id
+    } catch {
+      stream.close()
+      return
+    }
+    await hub.attach(id, stream)
+  }
+}
+
 /** ssekit's core on plain `node:http`: its own cost, without a framework's. */
 export const ssekitCore: AppFactory = async ({ upstream, redis }) => {
   const routes = ssekitRoutes(upstream)
+  const durable = durableRoute(upstream)
   const channel = await benchChannel(redis)
   const streamOf = (req: IncomingMessage, res: ServerResponse): SseStream =>
     createSseStream(createNodeSink(req, res))
@@ -69,6 +102,8 @@ export const ssekitCore: AppFactory = async ({ upstream, redis }) => {
           return void routes.slow(streamOf(req, res), req.url)
         case '/relay':
           return void routes.relay(streamOf(req, res), req.url)
+        case '/durable':
+          return void durable(streamOf(req, res), req.url)
         case '/subscribe':
           return void channel.subscribe(streamOf(req, res))
         default:

@@ -1,6 +1,7 @@
 import {
   createSseStream,
   createWebSink,
+  type RelayHub,
   type SseRequestOptions,
   type SseStream,
   type SseStreamOptions,
@@ -72,6 +73,20 @@ export interface SseResponder {
    * ```
    */
   request(options: SseRequestOptions, streamOptions?: SseStreamOptions): Promise<Response>
+  /**
+   * Attaches the client to a relay, as `hub.attach` does elsewhere: resolves with the
+   * streaming `Response` once the relay's events start, or with `204 No Content` when the
+   * client has every event of a finished relay.
+   *
+   * @param hub - The relay hub.
+   * @param id - The relay's id.
+   * @param options - `lastEventId`: the cursor, overriding the request's `Last-Event-ID`;
+   * `null` replays everything.
+   * @returns The response to return from the route.
+   * @throws Rejects with `RelayNotFoundError` for an unknown or expired id (answer 404), with
+   * a TypeError for invalid arguments.
+   */
+  attach(hub: RelayHub, id: string, options?: { lastEventId?: string | null }): Promise<Response>
 }
 
 /** The variables the middleware sets, for apps typed with `new Hono<{ Variables: … }>()`. */
@@ -165,6 +180,38 @@ class Responder implements SseResponder {
   #answer(sink: WebSink | undefined, refusal: ReturnType<typeof admitStream>['refusal']): Response {
     if (sink === undefined) return this.#c.body(null, refusal?.status ?? 503, refusal?.headers)
     return this.#c.body(sink.body, 200, sink.headers)
+  }
+
+  attach(hub: RelayHub, id: string, options?: { lastEventId?: string | null }): Promise<Response> {
+    if (typeof (hub as Partial<RelayHub> | null)?.attach !== 'function') {
+      return Promise.reject(
+        new TypeError(
+          'The parameter "hub" of c.var.sse.attach() must be a relay hub from createRelayHub().'
+        )
+      )
+    }
+    return new Promise((resolve, reject) => {
+      let answered = false
+      const sink = createWebSink(this.#c.req.header('last-event-id'), {
+        nodeResponse: nodeResponseOf(this.#c.env),
+        onOpen: () => {
+          answered = true
+          resolve(this.#c.body(sink.body, 200, sink.headers))
+        },
+      })
+      const stream = createSseStream(sink, this.#config.options)
+      hub.attach(id, stream, options).then(
+        () => {
+          stream.close()
+          if (!answered) resolve(this.#c.body(null, 204))
+        },
+        (error: unknown) => {
+          stream.close()
+          if (answered) this.#config.onError(error, this.#c)
+          else reject(error)
+        }
+      )
+    })
   }
 
   async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {

@@ -5,11 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { latch } from '@ssekit/test-helpers/latch'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
 import { readEvents } from '@ssekit/test-helpers/read-events'
-import {
-  startUpstream,
-  type Upstream,
-  type UpstreamHandler,
-} from '@ssekit/test-helpers/upstream'
+import { startUpstream, type Upstream, type UpstreamHandler } from '@ssekit/test-helpers/upstream'
 import { sse, SseTimeoutError, SseUpstreamError, type SseRequestOptions } from './index.js'
 
 let upstream: Upstream | undefined

@@ -22,10 +22,10 @@ export interface RedisBackplaneOptions {
    */
   prefix?: string
   /**
-   * Milliseconds a broadcast (or a replay read) may wait for Redis, mostly while Redis is
-   * unreachable: broadcasts made during an outage are sent when the connection comes back, in
-   * order, unless this passes first; then the broadcast resolves `{ published: false }` and
-   * is never sent.
+   * Milliseconds a broadcast (or a replay read, or a read or write of a relay's state) may wait
+   * for Redis, mostly while Redis is unreachable: broadcasts made during an outage are sent
+   * when the connection comes back, in order, unless this passes first; then the broadcast
+   * resolves `{ published: false }` and is never sent.
    * @defaultValue 10000
    */
   publishTimeout?: number

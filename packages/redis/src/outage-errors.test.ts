@@ -1,30 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '@ssekit/test-helpers/listen'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'
-import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
+import { useRedisServer } from '@ssekit/test-helpers/redis-server'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.stop()
-})
+const redis = useRedisServer()
 
-const { newName, instance } = redisInstances(() => redis)
+const { newName, instance } = redisInstances(redis)
 
 describe('onError during a Redis outage', () => {
   it('hears of it a bounded number of times, each with a message, however busy the app', async () => {
     // Through `localhost`, a refused connection fails with an AggregateError without message.
     const app = await instance(newName(), {
-      url: redis.url.replace('127.0.0.1', 'localhost'),
+      url: redis().url.replace('127.0.0.1', 'localhost'),
       publishTimeout: 300,
     })
     const clients = []
     for (let i = 0; i < 20; i++) clients.push((await app.connect()).client)
     const before = await app.channel.broadcast({ data: 'before' })
 
-    await redis.kill()
+    await redis().kill()
     await waitFor(() => app.errors.length > 0, 10_000, 'the outage')
     const broadcasts = Array.from({ length: 200 }, (_, i) =>
       app.channel.broadcast({ data: String(i) })
@@ -35,7 +29,7 @@ describe('onError during a Redis outage', () => {
     for (const { client } of await Promise.all(resumed)) {
       expect(await client.reader.event(0)).toMatchObject({ event: 'resync', data: 'backplane' })
     }
-    await redis.restart()
+    await redis().restart()
     for (let tries = 0; !(await app.channel.broadcast({ data: 'after' })).published; tries++) {
       if (tries > 30) throw new Error('Redis did not come back')
     }

@@ -1,20 +1,14 @@
 import { createClient } from '@redis/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { redisInstances, type Instance } from '@ssekit/test-helpers/redis-instances'
-import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
+import { useRedisServer } from '@ssekit/test-helpers/redis-server'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.stop()
-})
+const redis = useRedisServer()
 
-const { cleanups, newName, instance } = redisInstances(() => redis)
+const { cleanups, newName, instance } = redisInstances(redis)
 
 async function inspector() {
-  const client = createClient({ url: redis.url })
+  const client = createClient({ url: redis().url })
   await client.connect()
   cleanups.push(() => client.close())
   return client

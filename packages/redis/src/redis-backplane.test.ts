@@ -1,20 +1,14 @@
 import { createClient } from '@redis/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sleep, waitFor } from '@ssekit/test-helpers/listen'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'
-import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
+import { useRedisServer } from '@ssekit/test-helpers/redis-server'
 import { http1, type Connection, type Served } from '@ssekit/test-helpers/transports'
 import { createRedisBackplane } from './redis-backplane.js'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.stop()
-})
+const redis = useRedisServer()
 
-const { cleanups, newName, instance, twoInstances } = redisInstances(() => redis)
+const { cleanups, newName, instance, twoInstances } = redisInstances(redis)
 
 function dataOf(client: Connection): string[] {
   return client.reader.events.map((event) => event.data)
@@ -138,7 +132,7 @@ describe('channels across instances through Redis', () => {
 
   it('unsubscribes when the last local subscriber leaves, and close() lets go of Redis', async () => {
     const [a] = await twoInstances()
-    const inspector = createClient({ url: redis.url })
+    const inspector = createClient({ url: redis().url })
     await inspector.connect()
     cleanups.push(() => inspector.close())
     const subscribers = async (): Promise<number> => {
@@ -171,7 +165,7 @@ describe('a lost pub/sub connection', () => {
     const { client } = await a.connect()
     await b.channel.broadcast({ data: 'before' })
     await client.reader.event(0)
-    const admin = createClient({ url: redis.url })
+    const admin = createClient({ url: redis().url })
     await admin.connect()
     cleanups.push(() => admin.close())
     // Drops every instance's pub/sub connection; Redis and its streams stay.
@@ -196,7 +190,7 @@ describe('a Redis outage', () => {
     const before = await b.channel.broadcast({ data: 'before' })
     await onA.reader.event(0)
 
-    await redis.kill()
+    await redis().kill()
     await waitFor(() => a.errors.length > 0 && b.errors.length > 0, 10_000, 'the outage')
     await waitFor(() => impatient.errors.length > 0, 10_000, 'the outage')
     // Held: sent when Redis is back, within the default 10 s publishTimeout.
@@ -206,7 +200,7 @@ describe('a Redis outage', () => {
       published: false,
       id: undefined,
     })
-    await redis.restart()
+    await redis().restart()
 
     expect((await held).published).toBe(true)
     const after = await a.channel.broadcast({ data: 'after' })

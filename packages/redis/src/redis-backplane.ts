@@ -5,17 +5,25 @@ import type {
   BackplaneRecord,
   BackplaneSubscription,
   HistoryLimits,
+  RelayState,
+  RelayStore,
   ReplayResult,
 } from '@ssekit/core'
 import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
 import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
+import { channelKeys, indexKey, relayKey, relayOfLog } from './keys.js'
+import { RedisRelayStore } from './relay-store.js'
 import { luaScript, runScript } from './script.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
 
-/** A backplane that shares channels between instances through Redis. */
-export interface RedisBackplane extends Backplane {
+/**
+ * A backplane that shares channels between instances through Redis, and relays' state too:
+ * one key per relay, `<prefix>` then the byte 0xFF, `relay:` and the relay's id, which no
+ * channel's keys can equal (0xFF never occurs in UTF-8), expiring with the relay.
+ */
+export interface RedisBackplane extends Backplane, RelayStore {
   /**
    * @returns A promise that resolves once both connections to Redis are up; it rejects when
    * the reconnection strategy gives up first.
@@ -42,6 +50,7 @@ class RedisStreamsBackplane implements RedisBackplane {
   readonly #prefix: string
   readonly #publishTimeout: number
   readonly #feeds = new Map<string, Feed>()
+  readonly #relays: RedisRelayStore
   readonly #onError: (error: unknown) => void
   readonly #connecting: Promise<unknown>
   /** An outage was reported; the next ones are not until a connection is up again. */
@@ -60,6 +69,9 @@ class RedisStreamsBackplane implements RedisBackplane {
     this.#publishTimeout = publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS
     this.#timed = this.#commands.withCommandOptions({ timeout: this.#publishTimeout })
     this.#subscriber = this.#commands.duplicate()
+    this.#relays = new RedisRelayStore(this.#timed, this.#prefix, (error) =>
+      this.#timedError(error)
+    )
     for (const client of [this.#commands, this.#subscriber]) {
       client.on('error', this.#onConnectionError)
       client.on('ready', this.#onReady)
@@ -76,8 +88,12 @@ class RedisStreamsBackplane implements RedisBackplane {
   publish(channel: string, record: BackplaneRecord, history: HistoryLimits): Promise<string> {
     const header = encodeHeader(record)
     const key = this.#prefix + channel
+    const relay = relayOfLog(channel)
     return runScript(this.#timed, PUBLISH, {
-      keys: [key, indexKey(key), indexOrderKey(key)],
+      keys:
+        relay === undefined
+          ? channelKeys(key)
+          : [...channelKeys(key), relayKey(this.#prefix, relay)],
       arguments: [
         key,
         bound(history.maxEvents),
@@ -127,6 +143,18 @@ class RedisStreamsBackplane implements RedisBackplane {
       messages: read.messages.map(({ seq, record }) => ({ seq: tag + seq, record })),
       last: read.last === undefined ? undefined : tag + read.last,
     }
+  }
+
+  createRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
+    return this.#relays.createRelay(id, state, ttl)
+  }
+
+  readRelay(id: string): Promise<RelayState | undefined> {
+    return this.#relays.readRelay(id)
+  }
+
+  updateRelay(id: string, state: RelayState, ttl: number): Promise<boolean> {
+    return this.#relays.updateRelay(id, state, ttl)
   }
 
   connected(): Promise<void> {
@@ -239,26 +267,6 @@ const UNBOUNDED: HistoryLimits = { maxEvents: Infinity, maxBytes: Infinity, maxA
 
 /** Asks the replay script for the stream's newest id only. */
 const NO_CURSOR = { kind: '', value: '' } as const
-
-/**
- * The key of a channel's own-id index: a hash from each event's own id to its stream id.
- *
- * @param key - The channel's stream key.
- * @returns The index's key.
- */
-function indexKey(key: string): string {
-  return `${key}:own-ids`
-}
-
-/**
- * The key of the list that orders a channel's own-id index like the stream, to trim it.
- *
- * @param key - The channel's stream key.
- * @returns The list's key.
- */
-function indexOrderKey(key: string): string {
-  return `${key}:own-id-order`
-}
 
 /** A history bound as the scripts take it: `-1` for none. */
 function bound(value: number): string {

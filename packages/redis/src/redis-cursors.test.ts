@@ -1,17 +1,11 @@
 import { createClient } from '@redis/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'
-import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
+import { useRedisServer } from '@ssekit/test-helpers/redis-server'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.stop()
-})
+const redis = useRedisServer()
 
-const { cleanups, newName, instance } = redisInstances(() => redis)
+const { cleanups, newName, instance } = redisInstances(redis)
 
 describe('a Redis channel given another channel’s id as Last-Event-ID', () => {
   it('resyncs the client, even when the other stream holds an entry numbered alike', async () => {
@@ -21,7 +15,7 @@ describe('a Redis channel given another channel’s id as Last-Event-ID', () => 
     for (const data of ['a1', 'a2', 'a3']) aIds.push((await a.channel.broadcast({ data })).id!)
     // Streams number entries by time, so two channels' streams can hold the same number:
     // make it so for a's last id.
-    const admin = createClient({ url: redis.url })
+    const admin = createClient({ url: redis().url })
     await admin.connect()
     cleanups.push(() => admin.close())
     const streamId = /\d+-\d+$/.exec(aIds[2]!)![0]

@@ -1,18 +1,12 @@
 import { createClient } from '@redis/client'
 import type { BackplaneRecord, HistoryLimits } from '@ssekit/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'
-import { startRedisServer, type RedisServer } from '@ssekit/test-helpers/redis-server'
+import { useRedisServer } from '@ssekit/test-helpers/redis-server'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.stop()
-})
+const redis = useRedisServer()
 
-const { cleanups, newName, instance } = redisInstances(() => redis)
+const { cleanups, newName, instance } = redisInstances(redis)
 
 const HISTORY = 100_000
 const LIMITS: HistoryLimits = { maxEvents: HISTORY, maxBytes: Infinity, maxAge: Infinity }
@@ -55,7 +49,7 @@ describe('replay from a 100,000-event Redis history', () => {
   it('costs Redis the same small time whatever cursor a client sends, and no error', async () => {
     const name = newName()
     const app = await instance(name, {}, { history: LIMITS })
-    const admin = createClient({ url: redis.url })
+    const admin = createClient({ url: redis().url })
     await admin.connect()
     cleanups.push(() => admin.close())
     // The bulk of the history in one script, written as the publish script writes it (fields,

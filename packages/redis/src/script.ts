@@ -1,4 +1,4 @@
-import type { createClient } from '@redis/client'
+import type { createClient, RedisArgument } from '@redis/client'
 import { createHash } from 'node:crypto'
 
 type Client = ReturnType<typeof createClient>
@@ -29,7 +29,7 @@ export function luaScript(source: string): Script {
 export async function runScript(
   client: Client,
   script: Script,
-  options: { keys: string[]; arguments: string[] }
+  options: { keys: RedisArgument[]; arguments: RedisArgument[] }
 ): Promise<unknown> {
   try {
     return await client.evalSha(script.sha, options)

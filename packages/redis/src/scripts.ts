@@ -76,6 +76,14 @@ if maxAge >= 0 then
   redis.call('PEXPIRE', index, ttl)
   redis.call('PEXPIRE', order, ttl)
 end
+if KEYS[4] then
+  local ttl = redis.call('PTTL', KEYS[4])
+  if ttl > 0 then
+    redis.call('PEXPIRE', stream, ttl)
+    redis.call('PEXPIRE', index, ttl)
+    redis.call('PEXPIRE', order, ttl)
+  end
+end
 redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[4])
 return id
 `

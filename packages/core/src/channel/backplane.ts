@@ -168,7 +168,9 @@ export interface RelayState {
 
 /**
  * The part of a backplane that relays need: one small record per relay, with an expiry, shared
- * by every instance. {@link createMemoryBackplane} and `@ssekit/redis` implement it.
+ * by every instance. {@link createMemoryBackplane} and `@ssekit/redis` implement it. When a
+ * record expires, the backplane forgets the relay's channels with it ({@link relayLogChannel},
+ * {@link relayPresenceChannel}): their history and their state.
  */
 export interface RelayStore {
   /**
@@ -186,4 +188,26 @@ export interface RelayStore {
    * @returns `false`, changing nothing, when the relay is not running or gone.
    */
   updateRelay(id: string, state: RelayState, ttl: number): boolean | Promise<boolean>
+}
+
+/**
+ * The channel of a backplane that carries a relay's log: its events, each with the relay's
+ * own numeric id as the record's `id`, and the relay's final `end`.
+ *
+ * @param id - The relay's id.
+ * @returns The channel's name.
+ */
+export function relayLogChannel(id: string): string {
+  return `relay:${id}`
+}
+
+/**
+ * The channel on which instances with clients attached to a relay say so, without history,
+ * so that the instance running it does not stop it as orphaned.
+ *
+ * @param id - The relay's id.
+ * @returns The channel's name.
+ */
+export function relayPresenceChannel(id: string): string {
+  return `relay-clients:${id}`
 }

@@ -22,6 +22,10 @@ export type {
   BackplaneRecord,
   BackplaneSubscription,
   HistoryLimits,
+  RelayState,
+  RelayStatus,
+  RelayStore,
   ReplayResult,
 } from './backplane.js'
+export { relayLogChannel, relayPresenceChannel } from './backplane.js'
 export { createMemoryBackplane, type MemoryBackplane } from './memory-backplane.js'

@@ -5,9 +5,13 @@ import type {
   BackplaneRecord,
   BackplaneSubscription,
   HistoryLimits,
+  RelayState,
+  RelayStore,
   ReplayResult,
 } from './backplane.js'
-import { utf8Length } from '../util/index.js'
+import { relayLogChannel, relayPresenceChannel } from './backplane.js'
+import { unref, utf8Length } from '../util/index.js'
+import { MAX_TIMER_MS } from '../util/timers.js'
 
 class Entry implements BackplaneMessage {
   readonly seq: string
@@ -97,8 +101,15 @@ class Topic {
   }
 }
 
+/** A relay's record and the timer that forgets it. */
+interface StoredRelay {
+  state: RelayState
+  expiresAt: number
+  timer: ReturnType<typeof setTimeout>
+}
+
 /** A backplane within this process, which answers at once. */
-export interface MemoryBackplane extends Backplane {
+export interface MemoryBackplane extends Backplane, RelayStore {
   /**
    * Delivers the record to the channel's listeners before returning.
    * @param channel - The channel's name.
@@ -114,10 +125,30 @@ export interface MemoryBackplane extends Backplane {
    * @returns The history after the cursor.
    */
   replay(channel: string, cursor: string, history: HistoryLimits): ReplayResult
+  /**
+   * @param id - The relay's id.
+   * @param state - Its first state.
+   * @param ttl - Milliseconds to keep it.
+   * @returns `false` when a relay of that id exists.
+   */
+  createRelay(id: string, state: RelayState, ttl: number): boolean
+  /**
+   * @param id - The relay's id.
+   * @returns Its state, `undefined` when unknown or expired.
+   */
+  readRelay(id: string): RelayState | undefined
+  /**
+   * @param id - The relay's id.
+   * @param state - Its new state.
+   * @param ttl - Milliseconds to keep it from now.
+   * @returns `false` when the relay is not running or gone.
+   */
+  updateRelay(id: string, state: RelayState, ttl: number): boolean
 }
 
 class InProcessBackplane implements MemoryBackplane {
   readonly #topics = new Map<string, Topic>()
+  readonly #relays = new Map<string, StoredRelay>()
 
   publish(channel: string, record: BackplaneRecord, history: HistoryLimits): string {
     const topic = this.#topic(channel)
@@ -145,6 +176,60 @@ class InProcessBackplane implements MemoryBackplane {
     return topic.replay(cursor, history)
   }
 
+  createRelay(id: string, state: RelayState, ttl: number): boolean {
+    if (this.#liveRelay(id) !== undefined) return false
+    const stored: StoredRelay = { state, expiresAt: 0, timer: undefined as never }
+    this.#relays.set(id, stored)
+    this.#keep(id, stored, ttl)
+    return true
+  }
+
+  readRelay(id: string): RelayState | undefined {
+    return this.#liveRelay(id)?.state
+  }
+
+  updateRelay(id: string, state: RelayState, ttl: number): boolean {
+    const stored = this.#liveRelay(id)
+    if (stored?.state.status !== 'running') return false
+    stored.state = state
+    clearTimeout(stored.timer)
+    this.#keep(id, stored, ttl)
+    return true
+  }
+
+  /** The relay's record, unless it expired (a late timer has not forgotten it yet). */
+  #liveRelay(id: string): StoredRelay | undefined {
+    const stored = this.#relays.get(id)
+    if (stored === undefined || stored.expiresAt > Date.now()) return stored
+    this.#forgetRelay(id, stored)
+    return undefined
+  }
+
+  #keep(id: string, stored: StoredRelay, ttl: number): void {
+    stored.expiresAt = Date.now() + ttl
+    this.#arm(id, stored)
+  }
+
+  /** Forgets the relay when it expires; a timer cannot wait longer than `MAX_TIMER_MS`. */
+  #arm(id: string, stored: StoredRelay): void {
+    const ms = Math.min(Math.max(stored.expiresAt - Date.now(), 0), MAX_TIMER_MS)
+    stored.timer = unref(
+      setTimeout(() => {
+        if (stored.expiresAt > Date.now()) this.#arm(id, stored)
+        else this.#forgetRelay(id, stored)
+      }, ms)
+    )
+  }
+
+  /** Forgets an expired relay: its record, its log and its presence channel. */
+  #forgetRelay(id: string, stored: StoredRelay): void {
+    if (this.#relays.get(id) !== stored) return
+    clearTimeout(stored.timer)
+    this.#relays.delete(id)
+    this.#topics.delete(relayLogChannel(id))
+    this.#topics.delete(relayPresenceChannel(id))
+  }
+
   #topic(channel: string): Topic {
     let topic = this.#topics.get(channel)
     if (topic === undefined) {
@@ -163,7 +248,9 @@ class InProcessBackplane implements MemoryBackplane {
  * Ids are `<start>-<n>`: `<start>` is when the backplane first met the channel, unique to
  * the channel within the process, so a client's `Last-Event-ID` from before a restart or
  * from another channel is recognized as unknown rather than mistaken for one of its events.
- * The history of each name lives as long as the backplane.
+ * The history of each name lives as long as the backplane, except a relay's channels, which
+ * go with the relay's record when it expires. Relay records expire on timers that do not keep
+ * the process alive.
  *
  * @returns The backplane.
  *

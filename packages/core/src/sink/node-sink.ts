@@ -83,6 +83,19 @@ class NodeSink extends TurnBatch implements SseSink {
     watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
   }
 
+  noContent(): void {
+    const res = this.#res
+    if (res.headersSent) {
+      throw new Error('Cannot answer 204 No Content: the response headers were already sent.')
+    }
+    this.#onOpen?.()
+    this.#detach()
+    res.removeHeader('Content-Length')
+    res.removeHeader('Content-Type')
+    res.writeHead(204, {})
+    res.end()
+  }
+
   write(text: string): boolean {
     const first = this.add(text)
     if (!first && !this.batchFull) return true

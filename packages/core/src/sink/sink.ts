@@ -38,6 +38,13 @@ export interface SseSink {
    */
   open(headers: Record<string, string>): void
   /**
+   * Answers `204 No Content` instead of starting the stream, and ends the response; the
+   * listener is not notified. Optional: a stream over a sink without it starts and closes an
+   * empty event stream instead.
+   * @throws Error when the response has already started.
+   */
+  noContent?(): void
+  /**
    * Writes one or more frames. Once the response has ended, whoever ended it, nothing is
    * written (a write after the end would be an unhandled error) and the listener is told.
    * @returns `false` when the buffer is above its high-water mark: wait for `onDrain`; `true`

@@ -18,6 +18,8 @@ export interface WebSink extends SseSink {
   readonly body: ReadableStream<Uint8Array>
   /** The response headers, set when the stream starts (`init()`); `undefined` before. */
   readonly headers: Record<string, string> | undefined
+  /** `true` once the sink answered `204 No Content` instead: serve `new Response(null, { status: 204 })`. */
+  readonly answeredNoContent: boolean
 }
 
 /** Options of {@link createWebSink}. */
@@ -30,6 +32,11 @@ export interface WebSinkOptions {
    * a transform), the server never reads `body` itself and the sink stays on the web path.
    */
   readonly nodeResponse?: NodeResponse
+  /**
+   * Runs when the stream starts, once `headers` is set: the moment to answer with
+   * `new Response(body, { headers })` when the stream was handed to code that starts it later.
+   */
+  readonly onOpen?: () => void
 }
 
 /** The part of a Node response the direct path uses. */
@@ -56,6 +63,8 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
   readonly lastEventId: string | undefined
   readonly body: ReadableStream<Uint8Array>
   headers: Record<string, string> | undefined
+  answeredNoContent = false
+  readonly #onOpen: (() => void) | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #ended = false
   /** The Node response behind the body, until the sink writes to it directly. */
@@ -70,10 +79,15 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
   /** The Node response once written directly; the server's read waits until the body closes. */
   #direct: DirectResponse | undefined
 
-  constructor(lastEventId: string | undefined, response: NodeResponse | undefined) {
+  constructor(
+    lastEventId: string | undefined,
+    response: NodeResponse | undefined,
+    onOpen: (() => void) | undefined
+  ) {
     super()
     this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
     this.#response = response
+    this.#onOpen = onOpen
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -117,6 +131,17 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
     this.headers = headers
     const request = this.#response?.req
     if (request !== undefined) prepareStreamSocket(request)
+    this.#onOpen?.()
+  }
+
+  noContent(): void {
+    if (this.headers !== undefined) {
+      throw new Error('Cannot answer 204 No Content: the event stream has already started.')
+    }
+    this.answeredNoContent = true
+    this.listener = undefined
+    this.#ended = true
+    this.#controller.close()
   }
 
   write(text: string): boolean {
@@ -259,7 +284,7 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
  * @param lastEventId - The request's `Last-Event-ID` header, if any, as `Headers.get` gives it:
  * one character per byte, as the Fetch standard has it. A value whose bytes are UTF-8 is
  * decoded (browsers send the id as UTF-8); one that is not is kept as given.
- * @param options - The Node response behind the body, where there is one.
+ * @param options - The Node response behind the body, where there is one, and `onOpen`.
  * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
  * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
  *
@@ -286,5 +311,9 @@ export function createWebSink(lastEventId?: string, options?: WebSinkOptions): W
       `The option "nodeResponse" must be a Node response (http.ServerResponse); got ${describe(response)}.`
     )
   }
-  return new ReadableStreamSink(lastEventId, response)
+  const onOpen = options?.onOpen
+  if (onOpen !== undefined && typeof onOpen !== 'function') {
+    throw new TypeError(`The option "onOpen" must be a function; got ${describe(onOpen)}.`)
+  }
+  return new ReadableStreamSink(lastEventId, response, onOpen)
 }

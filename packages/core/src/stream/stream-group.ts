@@ -150,7 +150,6 @@ class StreamGroup implements InternalStreamGroup {
   }
 }
 
-
 /**
  * Creates a group of streams to end together at shutdown. Pass it as the `group` option;
  * adapters' `sse()` middleware creates one for you and exposes its `closeAll`.

@@ -190,6 +190,19 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     if (wasOpen) this.#sink.end(stuck)
   }
 
+  noContent(): boolean {
+    const sink = this.#sink
+    if (this.#state !== NEW || sink.noContent === undefined) {
+      // A sink that cannot answer 204 gets an empty event stream: still no event to replay.
+      if (this.#state === NEW) this.init()
+      this.close()
+      return false
+    }
+    sink.noContent()
+    this.#finish('closed')
+    return true
+  }
+
   onDrain(): void {
     this.#full = false
     this.#disarmSendTimer()

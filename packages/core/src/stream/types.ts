@@ -59,6 +59,15 @@ export interface SseStream {
   request(options: SseRequestOptions): Promise<SseRequestResult>
   /** Ends the response. Idempotent; later sends resolve `{ clientDisconnected: true }`. */
   close(): void
+  /**
+   * Answers `204 No Content` instead of starting the stream: the one answer that tells a
+   * browser's `EventSource` to stop reconnecting, for a client that has everything already.
+   * Once the stream has started, it closes the stream as `close()` does.
+   *
+   * @returns Whether the 204 was sent.
+   * @throws Error when the response was already started by something else than the stream.
+   */
+  noContent(): boolean
   /** `true` once events can no longer reach the client: it disconnected, or `close()` ran. */
   readonly clientDisconnected: boolean
   /** Aborts when the client goes away or `close()` is called. */

@@ -1,10 +1,6 @@
 import { Agent, getGlobalDispatcher, setGlobalDispatcher } from 'undici'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  startUpstream,
-  type Upstream,
-  type UpstreamHandler,
-} from '@ssekit/test-helpers/upstream'
+import { startUpstream, type Upstream, type UpstreamHandler } from '@ssekit/test-helpers/upstream'
 import { sseRequest } from './request.js'
 
 let upstream: Upstream | undefined

@@ -1,9 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  startUpstream,
-  type Upstream,
-  type UpstreamHandler,
-} from '@ssekit/test-helpers/upstream'
+import { startUpstream, type Upstream, type UpstreamHandler } from '@ssekit/test-helpers/upstream'
 import { SseUpstreamError } from './errors.js'
 import { sseEvents } from './iterate.js'
 import { sseRequest } from './request.js'

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { relayLogChannel } from '../channel/backplane.js'
+import { createMemoryBackplane } from '../channel/memory-backplane.js'
+import { eventRecord, logLimits } from './records.js'
+import { createRelayHub, type RelayHub } from './hub.js'
+import { RelayNotFoundError } from './errors.js'
+import type { RelayHubOptions } from './options.js'
+import { client, controlled, ids } from '../../../../test/helpers/relay-client.js'
+
+const hubs: RelayHub[] = []
+afterEach(async () => {
+  await Promise.all(hubs.splice(0).map((hub) => hub.close()))
+})
+
+function hub(options?: RelayHubOptions): RelayHub {
+  const created = createRelayHub(options)
+  hubs.push(created)
+  return created
+}
+
+describe('a relay hub', () => {
+  it('relays a producer to a client: every event with the relay id, then the end', async () => {
+    const relays = hub()
+    const relay = await relays.start(async ({ send }) => {
+      for (const word of ['a', 'b', 'c']) await send({ event: 'word', data: word, id: 'own' })
+    })
+    expect(relay.id).toMatch(/^[0-9a-f]{32}$/)
+    expect(await relay.done).toEqual({ status: 'done' })
+    const c = client()
+    expect(await relays.attach(relay.id, c.stream)).toEqual({
+      clientDisconnected: false,
+      end: { status: 'done' },
+    })
+    expect(c.io).toEqual([
+      'open',
+      'event: word\nid: 1\ndata: a\n\n',
+      'event: word\nid: 2\ndata: b\n\n',
+      'event: word\nid: 3\ndata: c\n\n',
+      'event: end\ndata: {"status":"done"}\n\n',
+      'end',
+    ])
+    expect(await relays.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 3 })
+  })
+
+  it('replays after the cursor, then follows live, then ends with stop', async () => {
+    const relays = hub()
+    const job = controlled()
+    const relay = await relays.start(job.producer)
+    for (const data of ['1', '2', '3']) await job.send(data)
+    const c = client('1')
+    const attached = relays.attach(relay.id, c.stream)
+    await job.send('4')
+    expect(await relays.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 4 })
+    expect(await relays.stop(relay.id, 'user')).toBe(true)
+    expect(job.signal().aborted).toBe(true)
+    expect(await attached).toEqual({
+      clientDisconnected: false,
+      end: { status: 'stopped', reason: 'user' },
+    })
+    expect(ids(c.io)).toEqual(['2', '3', '4'])
+    expect(c.io.at(-2)).toBe('event: end\ndata: {"status":"stopped","reason":"user"}\n\n')
+    expect(await relays.stop(relay.id)).toBe(false)
+    expect(await relay.done).toEqual({ status: 'stopped', reason: 'user' })
+  })
+
+  it('answers 204 to a client that has every event of a finished relay', async () => {
+    const relays = hub()
+    const relay = await relays.start(({ send }) => send({ data: 'only' }))
+    await relay.done
+    const c = client('1')
+    expect(await relays.attach(relay.id, c.stream)).toEqual({
+      clientDisconnected: false,
+      end: { status: 'done' },
+    })
+    expect(c.io).toEqual(['204'])
+  })
+
+  it('rejects an unknown id with RelayNotFoundError before the stream starts', async () => {
+    const relays = hub()
+    const c = client()
+    const error = await relays.attach('nope', c.stream).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RelayNotFoundError)
+    expect((error as RelayNotFoundError).id).toBe('nope')
+    expect(c.io).toEqual([])
+    expect(await relays.get('nope')).toBeUndefined()
+  })
+
+  it('lets a client leave without stopping the relay', async () => {
+    const relays = hub()
+    const job = controlled()
+    const relay = await relays.start(job.producer)
+    await job.send('1')
+    const c = client()
+    const attached = relays.attach(relay.id, c.stream)
+    await job.send('2')
+    c.leave()
+    expect(await attached).toEqual({ clientDisconnected: true })
+    expect(job.signal().aborted).toBe(false)
+    job.finish()
+    expect(await relay.done).toEqual({ status: 'done' })
+  })
+
+  it('stops a relay run by another hub sharing the backplane', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    await job.send('1')
+    const c = client()
+    const attached = other.attach(relay.id, c.stream)
+    await job.send('2')
+    expect(await other.stop(relay.id, 'from elsewhere')).toBe(true)
+    expect(job.signal().aborted).toBe(true)
+    expect(await relay.done).toEqual({ status: 'stopped', reason: 'from elsewhere' })
+    expect(await attached).toEqual({
+      clientDisconnected: false,
+      end: { status: 'stopped', reason: 'from elsewhere' },
+    })
+    expect(ids(c.io)).toEqual(['1', '2'])
+  })
+
+  it('resumes a client on another hub from its cursor', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    for (const data of ['1', '2', '3', '4']) await job.send(data)
+    const first = client()
+    const leaving = owner.attach(relay.id, first.stream)
+    await job.send('5')
+    first.leave()
+    await leaving
+    const resumed = client('2')
+    const attached = other.attach(relay.id, resumed.stream)
+    await job.send('6')
+    job.finish()
+    expect(await attached).toEqual({ clientDisconnected: false, end: { status: 'done' } })
+    expect(ids(resumed.io)).toEqual(['3', '4', '5', '6'])
+  })
+
+  it('sends a resync event, then the whole log, to a cursor that is not one of its ids', async () => {
+    const relays = hub()
+    const relay = await relays.start(async ({ send }) => {
+      await send({ data: 'a' })
+      await send({ data: 'b' })
+    })
+    await relay.done
+    const c = client('1700000000000-3')
+    await relays.attach(relay.id, c.stream)
+    expect(c.io[1]).toBe('event: resync\ndata: not-in-log\n\n')
+    expect(ids(c.io)).toEqual(['1', '2'])
+  })
+
+  it('ignores events an owner published after another instance ended the relay', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    await job.send('1')
+    expect(await other.stop(relay.id)).toBe(true)
+    // What a remote owner that had not heard of the stop yet could still publish.
+    backplane.publish(relayLogChannel(relay.id), eventRecord(2, { data: '2' }), logLimits(9, 999))
+    const complete = client('1')
+    await other.attach(relay.id, complete.stream)
+    expect(complete.io).toEqual(['204'])
+    const fresh = client()
+    await other.attach(relay.id, fresh.stream)
+    expect(ids(fresh.io)).toEqual(['1'])
+  })
+})
