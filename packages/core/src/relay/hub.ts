@@ -1,8 +1,8 @@
 import { describe, unref } from '../util/index.js'
 import { relayLogChannel, relayPresenceChannel, type RelayState } from '../channel/backplane.js'
-import { sendFrame, type InternalStream } from '../stream/stream.js'
 import type { SseStream } from '../stream/types.js'
 import type { SseRequestOptions } from '../upstream/options.js'
+import { checkCursor, checkStartOptions, checkStream } from './arguments.js'
 import { Attachment } from './attachment.js'
 import { RelayNotFoundError } from './errors.js'
 import {
@@ -333,44 +333,6 @@ function release(source: RelaySource): void {
 function endOfState(state: RelayState): RelayEnd {
   const status = state.status === 'running' ? 'failed' : state.status
   return state.reason === undefined ? { status } : { status, reason: state.reason }
-}
-
-function checkStartOptions(options: unknown): string | undefined {
-  if (options === undefined) return undefined
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`The options of start() must be an object; got ${describe(options)}.`)
-  }
-  const { id } = options as { id?: unknown }
-  return id === undefined ? undefined : checkRelayId(id, 'id')
-}
-
-function checkStream(stream: unknown): InternalStream {
-  const candidate = stream as Partial<InternalStream> | null
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate[sendFrame] !== 'function' ||
-    typeof candidate.noContent !== 'function'
-  ) {
-    throw new TypeError(
-      `The parameter "stream" of attach() must be an SseStream (res.sse, ctx.sse, createSseStream()); got ${describe(stream)}.`
-    )
-  }
-  return candidate as InternalStream
-}
-
-function checkCursor(options: unknown, stream: InternalStream): string | undefined {
-  if (options === undefined) return stream.lastEventId
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`The options of attach() must be an object; got ${describe(options)}.`)
-  }
-  if (!('lastEventId' in options) || options.lastEventId === undefined) return stream.lastEventId
-  const { lastEventId } = options
-  if (lastEventId === null) return undefined
-  if (typeof lastEventId === 'string') return lastEventId
-  throw new TypeError(
-    `The option "lastEventId" of attach() must be a string or null; got ${describe(lastEventId)}.`
-  )
 }
 
 /**
