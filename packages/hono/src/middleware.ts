@@ -1,6 +1,5 @@
 import {
   createSseStream,
-  createWebSink,
   type RelayHub,
   type SseRequestOptions,
   type SseStream,
@@ -16,11 +15,11 @@ import {
   resolveStreamOptions,
   withShutdown,
   type MiddlewareStreamOptions,
-  type NodeResponse,
   type SseAdapterOptions,
   type SseShutdown,
 } from '@ssekit/core/adapter'
 import type { Context, MiddlewareHandler } from 'hono'
+import { createHonoSink } from './sink.js'
 
 /** Options of Hono's {@link sse} middleware: stream defaults, admission limits and `onError`. */
 export interface SseMiddlewareOptions extends SseAdapterOptions<Context> {
@@ -167,9 +166,7 @@ class Responder implements SseResponder {
       () => peerOf(c.env),
       () => c.req.header('last-event-id'),
       () => {
-        sink = createWebSink(c.req.header('last-event-id'), {
-          nodeResponse: nodeResponseOf(c.env),
-        })
+        sink = createHonoSink(c)
         return createSseStream(sink, resolved)
       }
     )
@@ -192,12 +189,9 @@ class Responder implements SseResponder {
     }
     return new Promise((resolve, reject) => {
       let answered = false
-      const sink = createWebSink(this.#c.req.header('last-event-id'), {
-        nodeResponse: nodeResponseOf(this.#c.env),
-        onOpen: () => {
-          answered = true
-          resolve(this.#c.body(sink.body, 200, sink.headers))
-        },
+      const sink = createHonoSink(this.#c, () => {
+        answered = true
+        resolve(this.#c.body(sink.body, 200, sink.headers))
       })
       const stream = createSseStream(sink, this.#config.options)
       hub.attach(id, stream, options).then(
@@ -265,25 +259,10 @@ function defaultOnError(error: unknown): void {
   console.error(error)
 }
 
-/**
- * The Node response behind the request when Hono runs on `@hono/node-server`, which passes
- * `{ incoming, outgoing }` as `c.env`: the web sink then writes events to it directly once the
- * server pipes the body, instead of through the body's promise hops. `undefined` elsewhere.
- */
+/** The client's address on `@hono/node-server`, which passes `{ incoming, outgoing }` as `c.env`. */
 function peerOf(env: unknown): string | undefined {
   if (typeof env !== 'object' || env === null) return undefined
   const { incoming } = env as { incoming?: { socket?: { remoteAddress?: unknown } } }
   const address = incoming?.socket?.remoteAddress
   return typeof address === 'string' ? address : undefined
-}
-
-function nodeResponseOf(env: unknown): NodeResponse | undefined {
-  if (typeof env !== 'object' || env === null) return undefined
-  const { incoming, outgoing } = env as { incoming?: unknown; outgoing?: unknown }
-  if (typeof incoming !== 'object' || typeof outgoing !== 'object' || outgoing === null) {
-    return undefined
-  }
-  return typeof (outgoing as Partial<NodeResponse>).write === 'function'
-    ? (outgoing as NodeResponse)
-    : undefined
 }

@@ -18,6 +18,11 @@ export interface EndHooks {
  * replaced on the object itself, wrapping whatever `end` it had (compression middleware's own,
  * for instance), so methods like `res.send` that call `this.end` are covered too.
  *
+ * Node's public events come too late for this: `'finish'` and `'close'` fire in a later tick,
+ * after the end was sent, when the frames the stream batched for the end of the turn can no
+ * longer precede it, and until then the stream would look open (its signal not aborted, its
+ * sends accepted). No documented event fires within `end` itself.
+ *
  * @param res - The response.
  * @param hooks - What to run before and after the end.
  */

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events'
-import type http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { createSseStream } from '../stream/stream.js'
 import { createWebSink } from './web-sink.js'
@@ -65,23 +64,23 @@ describe('createWebSink', () => {
     expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
   })
 
-  it('ends the stream and the body when the Node response behind it is ended by someone else', async () => {
+  it('ends the stream and the body when the destination of a hand-over is ended by someone else', async () => {
     const written: unknown[] = []
-    const response = Object.assign(new EventEmitter(), {
-      headersSent: true,
+    let ended: (() => void) | undefined
+    const destination = Object.assign(new EventEmitter(), {
+      ready: true,
       writableEnded: false,
       writableLength: 0,
       write: (chunk: unknown) => written.push(chunk) > 0,
-      end(): void {
-        this.writableEnded = true
+      onEnded: (listener: () => void) => {
+        ended = listener
       },
     })
-    const sink = createWebSink(undefined, {
-      nodeResponse: response as unknown as http.ServerResponse,
-    })
+    const sink = createWebSink(undefined, { handOver: destination })
     const stream = createSseStream(sink, { heartbeat: 0 }).init()
     const reader = sink.body.getReader()
-    response.end()
+    destination.writableEnded = true
+    ended?.()
     expect(stream.signal.aborted).toBe(true)
     expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
     expect((await reader.read()).done).toBe(true)

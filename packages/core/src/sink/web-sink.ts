@@ -1,8 +1,7 @@
+import type { UnderlyingSource } from 'node:stream/web'
 import { decodeHeaderText, describe } from '../util/index.js'
-import type { NodeRequest, NodeResponse } from './node-types.js'
-import { watchEnd, type EndableResponse } from './response-end.js'
+import { ReadBody, type BodyHandOver, type ReadWatch } from './hand-over.js'
 import type { SinkListener, SseSink } from './sink.js'
-import { prepareStreamSocket } from './stream-socket.js'
 import { HIGH_WATER_MARK, TurnBatch } from './turn-batch.js'
 
 /** Encoding holds no state between calls: one encoder serves every sink. */
@@ -25,13 +24,11 @@ export interface WebSink extends SseSink {
 /** Options of {@link createWebSink}. */
 export interface WebSinkOptions {
   /**
-   * The Node response a Node server will pipe `body` into (`c.env.outgoing` on
-   * `@hono/node-server`). Once that server has sent the head and is reading `body` itself, the
-   * sink writes events to this response directly: the same bytes, without the web stream's
-   * encoding and promise hops per chunk. When middleware wraps the body instead (a compressor,
-   * a transform), the server never reads `body` itself and the sink stays on the web path.
+   * A destination the server pipes `body` into, which takes the events directly once that
+   * cannot reorder bytes (see `BodyHandOver` in `@ssekit/core/adapter`). For adapters: the
+   * Hono adapter passes Node's response on `@hono/node-server`.
    */
-  readonly nodeResponse?: NodeResponse
+  readonly handOver?: BodyHandOver
   /**
    * Runs when the stream starts, once `headers` is set: the moment to answer with
    * `new Response(body, { headers })` when the stream was handed to code that starts it later.
@@ -39,23 +36,10 @@ export interface WebSinkOptions {
   readonly onOpen?: () => void
 }
 
-/** The part of a Node response the direct path uses. */
-interface DirectResponse extends EndableResponse {
-  /** The request, whose socket the stream prepares. */
-  readonly req?: NodeRequest
-  readonly headersSent: boolean
-  readonly writableEnded: boolean
-  readonly writableLength: number
-  write(chunk: string): boolean
-  on(event: 'drain', listener: () => void): unknown
-  off(event: 'drain', listener: () => void): unknown
-}
-
 /**
  * A sink on a web body. Every frame of a turn leaves with the others once the turn is over, as
  * one chunk: each chunk costs the reader a promise and a write, whatever its size. The pending
- * text also holds what is written while the queue drains for the hand-over to the Node
- * response.
+ * text also holds what is written while the queue drains for a hand-over.
  */
 class ReadableStreamSink extends TurnBatch implements WebSink {
   // The runtime serving the Response manages the connection and its headers.
@@ -67,50 +51,53 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
   readonly #onOpen: (() => void) | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #ended = false
-  /** The Node response behind the body, until the sink writes to it directly. */
-  readonly #response: DirectResponse | undefined
-  /** The Node server reads the body through its own reader, to write it to `#response`. */
+  /** The destination the server pipes the body into, until the sink writes to it directly. */
+  readonly #handOver: BodyHandOver | undefined
+  /** The server reads the body through its own reader, to write it to `#handOver`. */
   #piped = false
   /**
    * The server's read waits on an empty queue: it has written every chunk it took (it writes
    * each chunk before reading the next).
    */
   #readWaiting = false
-  /** The Node response once written directly; the server's read waits until the body closes. */
-  #direct: DirectResponse | undefined
+  /** The destination once written directly; the server's read waits until the body closes. */
+  #direct: BodyHandOver | undefined
 
   constructor(
     lastEventId: string | undefined,
-    response: NodeResponse | undefined,
+    handOver: BodyHandOver | undefined,
     onOpen: (() => void) | undefined
   ) {
     super()
     this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
-    this.#response = response
+    this.#handOver = handOver
     this.#onOpen = onOpen
-    this.body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller
-        },
-        // Called when the reader has taken enough that the queue is below the high-water mark.
-        pull: () => {
-          if (this.#direct === undefined) this.onDrain()
-        },
-        // The reader gave up: on a server, the client went away.
-        cancel: () => {
-          const listener = this.listener
-          this.listener = undefined
-          this.#ended = true
-          listener?.onClose()
-        },
+    const source: UnderlyingSource<Uint8Array> = {
+      start: (controller) => {
+        this.#controller = controller
       },
-      { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength }
-    )
-    if (response !== undefined) {
-      this.#watchReads(this.body)
-      // An app may end the Node response itself (`c.env.outgoing.end()`): the stream ends too.
-      watchEnd(response, { after: this.#onResponseEnded })
+      // Called when the reader has taken enough that the queue is below the high-water mark.
+      pull: () => {
+        if (this.#direct === undefined) this.onDrain()
+      },
+      // The reader gave up: on a server, the client went away.
+      cancel: () => {
+        const listener = this.listener
+        this.listener = undefined
+        this.#ended = true
+        listener?.onClose()
+      },
+    }
+    const strategy = {
+      highWaterMark: HIGH_WATER_MARK,
+      size: (chunk: Uint8Array) => chunk.byteLength,
+    }
+    if (handOver === undefined) {
+      this.body = new ReadableStream(source, strategy)
+    } else {
+      this.body = new ReadBody(source, strategy, this.#readWatch)
+      // An app may end the destination itself (`c.env.outgoing.end()`): the stream ends too.
+      handOver.onEnded(this.#onDestinationEnded)
     }
   }
 
@@ -129,8 +116,6 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
       throw new Error('Cannot start the event stream: it has already started.')
     }
     this.headers = headers
-    const request = this.#response?.req
-    if (request !== undefined) prepareStreamSocket(request)
     this.#onOpen?.()
   }
 
@@ -158,25 +143,24 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
     this.#send()
   }
 
-  /** Sends the pending text: to the Node response, or as one chunk. */
+  /** Sends the pending text: to the destination, or as one chunk. */
   #send(): void {
     const text = this.pending
     if (text === '' || this.#ended) return
     let direct = this.#direct
     if (direct === undefined) {
-      const response = this.#response
-      if (!this.#handingOver(response)) {
+      const handOver = this.#handOver
+      if (!this.#piped || handOver?.ready !== true) {
         this.#enqueuePending()
         return
       }
       // The next read on an empty queue takes the text over, unless one waits already.
       if (!this.#readWaiting) return
-      direct = this.#takeOver(response)
+      direct = this.#takeOver(handOver)
     }
     this.pending = ''
-    // Ended without going through `end` (the prototype's, called directly): writing now would
-    // emit an error nobody handles.
-    if (direct.writableEnded) this.#onResponseEnded()
+    // Ended without going through its `end`: writing now would be an error nobody handles.
+    if (direct.writableEnded) this.#onDestinationEnded()
     else if (direct.write(text)) this.onDrain()
   }
 
@@ -199,10 +183,10 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
   }
 
   /**
-   * Someone else ended the Node response: the stream is over. The body closes, so the server's
+   * Someone else ended the destination: the stream is over. The body closes, so the server's
    * waiting read settles; its own `end` of the ended response does nothing.
    */
-  readonly #onResponseEnded = (): void => {
+  readonly #onDestinationEnded = (): void => {
     if (this.#ended) return
     const listener = this.listener
     this.listener = undefined
@@ -227,53 +211,32 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
     this.#controller.enqueue(encoder.encode(text))
   }
 
-  /** The head is out and the Node server pipes the body itself: writes go to the response. */
-  #handingOver(response: DirectResponse | undefined): response is DirectResponse {
-    return this.#piped && response?.headersSent === true
-  }
-
-  /**
-   * Notes when the Node server reads `body` through a reader of its own, as it does when it
-   * pipes the body into the response, and when that reader waits on an empty queue. Piping
-   * through a transform (`pipeThrough`, as compressors do) takes a reader internally, without
-   * calling `getReader`: a wrapped body is never handed over.
-   */
-  #watchReads(body: ReadableStream<Uint8Array>): void {
-    // A default stream: `getReader` gives default readers, or throws for a BYOB one.
-    const getReader = body.getReader.bind(body) as (
-      options?: unknown
-    ) => ReadableStreamDefaultReader<Uint8Array>
-    body.getReader = ((options?: unknown) => {
-      const reader = getReader(options)
+  /** What the server's own reader of the body tells the sink. */
+  readonly #readWatch: ReadWatch = {
+    isEmpty: () => this.#controller.desiredSize === HIGH_WATER_MARK,
+    onReader: () => {
       this.#piped = true
-      const read = reader.read.bind(reader)
-      reader.read = (): ReturnType<typeof read> => {
-        const empty = this.#controller.desiredSize === HIGH_WATER_MARK
-        const result = read()
-        if (empty) {
-          this.#readWaiting = true
-          // Text held for the hand-over goes now.
-          if (this.pending !== '' && !this.flushDue) this.flush()
-        }
-        return result
-      }
-      return reader
-    }) as typeof body.getReader
+    },
+    onWaitingRead: () => {
+      this.#readWaiting = true
+      // Text held for the hand-over goes now.
+      if (this.pending !== '' && !this.flushDue) this.flush()
+    },
   }
 
   /**
-   * Switches to writing the Node response directly, once that cannot reorder bytes: the head
-   * is out and the server waits to read more, having written everything it read. Its read
-   * then waits until the body closes, when it ends the response as on the web path; it still
-   * cancels the body when the client leaves, which reports the disconnect.
+   * Switches to writing the destination directly, once that cannot reorder bytes: it is ready
+   * and the server waits to read more, having written everything it read. Its read then waits
+   * until the body closes, when it ends the response as on the web path; it still cancels the
+   * body when the client leaves, which reports the disconnect.
    *
-   * @param response - The Node response.
-   * @returns The response.
+   * @param handOver - The destination.
+   * @returns The destination.
    */
-  #takeOver(response: DirectResponse): DirectResponse {
-    this.#direct = response
-    response.on('drain', this.onDrain)
-    return response
+  #takeOver(handOver: BodyHandOver): BodyHandOver {
+    this.#direct = handOver
+    handOver.on('drain', this.onDrain)
+    return handOver
   }
 }
 
@@ -284,7 +247,7 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
  * @param lastEventId - The request's `Last-Event-ID` header, if any, as `Headers.get` gives it:
  * one character per byte, as the Fetch standard has it. A value whose bytes are UTF-8 is
  * decoded (browsers send the id as UTF-8); one that is not is kept as given.
- * @param options - The Node response behind the body, where there is one, and `onOpen`.
+ * @param options - `onOpen`, and the destination an adapter's server pipes the body into.
  * @returns The sink; serve `sink.body` with `sink.headers` after `init()`.
  * @throws TypeError when `lastEventId` is neither a string nor `undefined`.
  *
@@ -301,19 +264,19 @@ export function createWebSink(lastEventId?: string, options?: WebSinkOptions): W
       `The parameter "lastEventId" must be a string, or undefined when the request has none (Headers.get returns null: add ?? undefined); got ${describe(lastEventId)}.`
     )
   }
-  const response = options?.nodeResponse
-  const methods = response as Partial<DirectResponse> | undefined
+  const handOver = options?.handOver
+  const methods = handOver as Partial<BodyHandOver> | undefined
   if (
-    response !== undefined &&
-    (typeof methods?.write !== 'function' || typeof methods.end !== 'function')
+    handOver !== undefined &&
+    (typeof methods?.write !== 'function' || typeof methods.onEnded !== 'function')
   ) {
     throw new TypeError(
-      `The option "nodeResponse" must be a Node response (http.ServerResponse); got ${describe(response)}.`
+      `The option "handOver" must be a BodyHandOver, with write() and onEnded(); got ${describe(handOver)}.`
     )
   }
   const onOpen = options?.onOpen
   if (onOpen !== undefined && typeof onOpen !== 'function') {
     throw new TypeError(`The option "onOpen" must be a function; got ${describe(onOpen)}.`)
   }
-  return new ReadableStreamSink(lastEventId, response, onOpen)
+  return new ReadableStreamSink(lastEventId, handOver, onOpen)
 }
