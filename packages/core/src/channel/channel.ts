@@ -20,7 +20,8 @@ import {
 import { describe, otherCopyNote } from '../util/index.js'
 import { formatEvent, type SseEvent } from '../event/format.js'
 import { createMemoryBackplane } from './memory-backplane.js'
-import { sendFrame, type InternalStream, type SseStream } from '../stream/stream.js'
+import { sendFrame, type InternalStream } from '../stream/internal.js'
+import type { SseStream } from '../stream/types.js'
 import { Subscriber, type SubscriberHost, type Subscription } from './subscriber.js'
 
 /** What became of a broadcast. */

@@ -14,8 +14,8 @@ import {
   sendFrame,
   streamOptions,
   type InternalStream,
-  type SendResult,
-} from '../stream/stream.js'
+} from '../stream/internal.js'
+import type { SendResult } from '../stream/types.js'
 
 /** A stream's membership of a channel, as {@link Channel.subscribe} returns it. */
 export interface Subscription {

@@ -1,6 +1,8 @@
 import type { SseSink } from '../sink/sink.js'
 import type { ResolvedStreamOptions } from './options.js'
-import { createSseStream, refuseStream, type InternalStream, type SseStream } from './stream.js'
+import { refuseStream, type InternalStream } from './internal.js'
+import { createSseStream } from './stream.js'
+import type { SseStream } from './types.js'
 
 /** Never written to: the stream behind it ended before it could start. */
 function closedSink(lastEventId: string | undefined): SseSink {

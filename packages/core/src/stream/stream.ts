@@ -1,4 +1,4 @@
-import { deferred, type Deferred, internalKey, sseHeaders, unref } from '../util/index.js'
+import { deferred, type Deferred, sseHeaders, unref } from '../util/index.js'
 import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
 import {
   joinHeartbeat,
@@ -28,19 +28,26 @@ import {
 import type { SendResult, SseStream } from './types.js'
 import { countUpstream, type SseEndReason } from './monitor.js'
 import { publishEnd, publishStart } from './diagnostics.js'
+import { streamEndReason } from './end-reason.js'
+import {
+  dropClient,
+  NOT_SENT,
+  NOT_SENT_RESULT,
+  refuseStream,
+  SENT,
+  SENT_RESULT,
+  sendFrame,
+  streamOptions,
+  type InternalStream,
+} from './internal.js'
 
 export type { SendResult, SseStream } from './types.js'
+// Relays import these from here; other modules from `internal.ts`.
+export { sendFrame, type InternalStream } from './internal.js'
 
 const NEW = 0
 const OPEN = 1
 const ENDED = 2
-
-const SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: false })
-const NOT_SENT_RESULT: SendResult = Object.freeze({ clientDisconnected: true })
-// Shared settled promises: a send to a writable socket allocates no promise of its own.
-/** Core-internal: what `sendFrame` returns when the socket took the frame without waiting. */
-export const SENT: Promise<SendResult> = Promise.resolve(SENT_RESULT)
-const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
 
 /**
  * Streams end up to this fraction of `maxDuration` early, at random, so that streams opened
@@ -48,35 +55,9 @@ const NOT_SENT = Promise.resolve(NOT_SENT_RESULT)
  */
 const MAX_DURATION_JITTER = 0.1
 
-/** Ends decided by the server; the others count as the client having left. */
-const BY_SERVER: ReadonlySet<SseEndReason> = new Set(['closed', 'max-duration', 'shutdown'])
-
-/**
- * Core-internal: sends text that is already one or more complete frames, skipping
- * serialization. Channels serialize a broadcast once and hand the same text to every stream.
- */
-export const sendFrame: unique symbol = Symbol.for(internalKey('sendFrame'))
-
-/** Core-internal: the stream's resolved options, for the slow-client policy of channels. */
-export const streamOptions: unique symbol = Symbol.for(internalKey('streamOptions'))
-
-/** Core-internal: ends the stream as too slow, dropping the connection (policy `'disconnect'`). */
-export const dropClient: unique symbol = Symbol.for(internalKey('dropClient'))
-
-/** Core-internal: ends a stream that never started because an admission limit refused it. */
-export const refuseStream: unique symbol = Symbol.for(internalKey('refuseStream'))
-
 interface HeldFrame {
   readonly text: string
   readonly sent: Deferred<SendResult>
-}
-
-/** A stream as core modules see it, with the internal entry points. */
-export interface InternalStream extends SseStream {
-  [sendFrame](frame: string): Promise<SendResult>
-  readonly [streamOptions]: ResolvedStreamOptions
-  [dropClient](): void
-  [refuseStream](): void
 }
 
 class EventStream implements InternalStream, SinkListener, HeartbeatMember, GroupMember {
@@ -116,7 +97,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   get signal(): AbortSignal {
     if (this.#abort === undefined) {
       this.#abort = new AbortController()
-      if (this.#state === ENDED) this.#abort.abort(this.#endReason())
+      if (this.#state === ENDED) this.#abort.abort(streamEndReason(this.#endedBy))
     }
     return this.#abort.signal
   }
@@ -372,19 +353,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     const held = this.#held
     this.#held = undefined
     if (held !== undefined) for (const frame of held) frame.sent.resolve(NOT_SENT_RESULT)
-    this.#abort?.abort(this.#endReason())
+    this.#abort?.abort(streamEndReason(this.#endedBy))
     this.#options.monitor?.ended(this, reason, state === OPEN)
     if (state === OPEN || reason === 'refused') publishEnd(this, reason)
     return true
-  }
-
-  #endReason(): DOMException {
-    return new DOMException(
-      this.#endedBy !== undefined && BY_SERVER.has(this.#endedBy)
-        ? 'The event stream was closed.'
-        : 'The client disconnected.',
-      'AbortError'
-    )
   }
 }
 

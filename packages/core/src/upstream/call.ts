@@ -1,16 +1,15 @@
 import { EventConnection, type BodyEnd, type BodyOwner } from './body-reader.js'
+import { connectAttempt, type AttemptOwner } from './attempt.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { requestLog, type Log } from './log.js'
 import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
-import { redactHeaders } from './redact.js'
 import { type SseInvalidEventError, validateEvents } from './schema.js'
 import { completeHeaders, headersFrom, type CheckedHeaders } from './request-headers.js'
-import { fetchFollowingRedirects } from './redirect.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { ResolvedRequest } from './resolve-request.js'
-import { type AbortWatcher, unref, unwatchSignal, watchSignal } from '../util/index.js'
-import { isEventStream, networkFailure, rejectedAnswer, retryReason, utf8Bytes } from './answer.js'
-import { publishReconnect, publishResponse, type SseUpstreamTraceContext } from './diagnostics.js'
+import { type AbortWatcher, unwatchSignal, watchSignal } from '../util/index.js'
+import { networkFailure, retryReason } from './answer.js'
+import { publishReconnect, type SseUpstreamTraceContext } from './diagnostics.js'
 
 /**
  * Why a call stopped before its upstream ended:
@@ -36,7 +35,7 @@ let requestCount = 0
  * request's bounds. Consumers see one stream: {@link UpstreamCall.read} fills one
  * {@link UpstreamCall.queue}, whichever connection the events came from.
  */
-export class UpstreamCall implements BodyOwner, AbortWatcher {
+export class UpstreamCall implements BodyOwner, AbortWatcher, AttemptOwner {
   readonly request: ResolvedRequest
   readonly log: Log | undefined
   /**
@@ -153,7 +152,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   /** Takes a connection's end: makes a failure of what ended it, closes it, and decides. */
   #ended(connection: EventConnection, end: BodyEnd): Promise<boolean> {
     const failed = end.error !== undefined || end.timedOut !== undefined
-    const failure = failed ? this.#failure(end.error, end.timedOut, end.contentType) : undefined
+    const failure = failed ? this.failure(end.error, end.timedOut, end.contentType) : undefined
     connection.close(failure)
     return this.#recover(connection, failure)
   }
@@ -282,56 +281,23 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
   }
 
   /**
-   * Sends the request, waits for the response headers within `timeout`, and checks that the
-   * answer is 200 `text/event-stream`.
+   * Opens one connection with this attempt's headers.
    *
    * @returns The response, ready to read; `undefined` when a reconnection was answered 204.
-   * @throws The stop's reason when stopped; {@link SseTimeoutError} (`'connect'`);
-   * {@link SseUpstreamError} for a failed connection or an unusable answer.
+   * @throws The stop's reason when stopped; what {@link connectAttempt} throws.
    */
   async #connect(): Promise<Response | undefined> {
     if (this.#stop !== undefined) throw this.#stop.reason
-    const { request, log } = this
     const headers = await this.#attemptHeaders()
     const abort = new AbortController()
     this.#abort = abort
-    let timedOut: SseTimeoutError | undefined
-    let timer: ReturnType<typeof setTimeout> | undefined
-    if (request.timeout > 0) {
-      timer = setTimeout(() => {
-        timedOut = new SseTimeoutError('connect', request.timeout, request.safeUrl)
-        log?.('timeout', { phase: 'connect' })
-        abort.abort(timedOut)
-      }, request.timeout)
-      // The pending fetch's socket keeps the process alive while the timer matters.
-      unref(timer)
-    }
-    try {
-      let response: Response
-      try {
-        response = await this.#fetch(abort.signal, headers)
-      } catch (error) {
-        throw this.#failure(error, timedOut, undefined)
-      }
-      const contentType = response.headers.get('content-type')
-      log?.('response', {
-        status: response.status,
-        contentType,
-        headers: redactHeaders(response.headers),
-      })
-      publishResponse(this.#trace, response.status, contentType, this.#reconnects)
-      if (response.status === 204 && this.#reconnects > 0) {
-        // The spec's way for a server to stop a client from reconnecting.
-        response.body?.cancel().catch(() => undefined)
-        return undefined
-      }
-      if (response.status !== 200 || !isEventStream(contentType)) {
-        throw await this.#reject(response, contentType)
-      }
-      return response
-    } finally {
-      clearTimeout(timer)
-    }
+    return connectAttempt(this, {
+      headers,
+      lastEventId: this.#sentLastEventId(),
+      abort,
+      reconnects: this.#reconnects,
+      trace: this.#trace,
+    })
   }
 
   /**
@@ -344,7 +310,7 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
    * @param contentType - The response's `Content-Type`, once a response came.
    * @returns The error to throw.
    */
-  #failure(
+  failure(
     error: unknown,
     timedOut: SseTimeoutError | undefined,
     contentType: string | null | undefined
@@ -400,27 +366,6 @@ export class UpstreamCall implements BodyOwner, AbortWatcher {
     if (this.#stop !== undefined) throw this.#stop.reason
     this.#callerLastEventId = lastEventId
     return completeHeaders(headers, headerDefaults)
-  }
-
-  #fetch(signal: AbortSignal, headers: Headers): Promise<Response> {
-    const { request, log } = this
-    const lastEventId = this.#sentLastEventId()
-    // An empty id from the upstream resets it: no header at all, as EventSource does.
-    if (lastEventId === undefined) headers.delete('last-event-id')
-    else headers.set('last-event-id', utf8Bytes(lastEventId))
-    log?.('request', {
-      method: request.method,
-      url: request.safeUrl,
-      headers: redactHeaders(headers),
-    })
-    return fetchFollowingRedirects(request, headers, signal, log)
-  }
-
-  async #reject(response: Response, contentType: string | null): Promise<unknown> {
-    const error = await rejectedAnswer(response, contentType, this.request.safeUrl)
-    if (this.#stop !== undefined) return this.#stop.reason
-    this.log?.('error', { type: error.type, status: response.status, contentType })
-    return error
   }
 
   /** The caller's `signal` or the downstream stream's aborted. */
