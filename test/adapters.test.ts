@@ -311,6 +311,29 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     expect(reader.events.map((event) => event.data)).toEqual(['last'])
     expect(await late).toEqual({ clientDisconnected: true })
   })
+
+  // How a group ends many streams, drops stuck clients and checks its options is core's:
+  // stream/stream-group.test.ts. Here: the middleware's closeAll() reaches its streams.
+  it('ends its streams with closeAll() and lets server.close() finish, as the README shows for SIGTERM', async () => {
+    const { events, server, closeAll } = await serve(async (stream) => {
+      await stream.send({ event: 'hello' })
+      // Hono ends the stream with its callback: hold it until shutdown.
+      await ended(stream)
+    })
+    // A kept-alive connection, as browsers make: it outlives the response that ends.
+    const client = rawGet(events)
+    try {
+      await client.until('event: hello')
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+      await closeAll({ event: { event: 'shutdown' }, grace: 2000 })
+      server.closeIdleConnections()
+      await serverClosed
+      await client.closed
+      expect(client.body()).toMatch(/event: shutdown\ndata: \n\nretry: \d+\n\n$/)
+    } finally {
+      client.socket.destroy()
+    }
+  })
 })
 
 describe('every adapter', () => {

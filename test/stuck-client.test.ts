@@ -5,10 +5,12 @@ import type {
   SseStream,
   SseStreamOptions,
 } from '@ssekit/core'
+import { once } from 'node:events'
+import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
-import { sleep, waitFor } from '@ssekit/test-helpers/listen'
+import { waitFor } from '@ssekit/test-helpers/listen'
 import { rawGet, type RawClient } from '@ssekit/test-helpers/raw-client'
 import { socketCloseDelay, startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { latch } from '@ssekit/test-helpers/latch'
@@ -23,22 +25,23 @@ const BURST = 160
 const SEND_TIMEOUT = 400
 const POLICIES: readonly SlowClientPolicy[] = ['disconnect', 'wait']
 
-/** How many connections the app's server has open. */
-function connections(app: App): Promise<number> {
-  return new Promise((resolve, reject) => {
-    app.server.getConnections((error, count) => {
-      if (error) reject(error)
-      else resolve(count)
-    })
+/**
+ * Resolves once the server has closed its side of every connection it accepted, or fails after
+ * `timeoutMs`.
+ */
+async function serverDropsConnections(sockets: readonly Socket[], timeoutMs = 3000): Promise<void> {
+  if (sockets.length === 0) throw new Error('The server accepted no connection')
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error('The server still holds a connection'))
+    }, timeoutMs)
   })
-}
-
-/** Waits until the server has dropped every connection, or fails after `timeoutMs`. */
-async function serverDropsConnections(app: App, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while ((await connections(app)) > 0) {
-    if (Date.now() > deadline) throw new Error(`The server still holds a connection`)
-    await sleep(10)
+  const closed = sockets.map((socket) => (socket.closed ? undefined : once(socket, 'close')))
+  try {
+    await Promise.race([Promise.all(closed), timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -47,7 +50,10 @@ async function serverDropsConnections(app: App, timeoutMs = 3000): Promise<void>
 // back are core's, tested once: stream/slow-client.test.ts and upstream/forward.test.ts.
 describe.each(adapterApps)('a $name client that stops reading', (adapter: AdapterApp) => {
   const cleanups: (() => unknown)[] = []
+  /** The server side of every connection the test's app accepted. */
+  const accepted: Socket[] = []
   afterEach(async () => {
+    accepted.length = 0
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   })
 
@@ -56,6 +62,7 @@ describe.each(adapterApps)('a $name client that stops reading', (adapter: Adapte
       options: { heartbeat: 0, maxBufferedBytes: BOUND, ...options },
     })
     cleanups.push(() => app.close())
+    app.server.on('connection', (socket) => accepted.push(socket))
     return app
   }
 
@@ -96,7 +103,7 @@ describe.each(adapterApps)('a $name client that stops reading', (adapter: Adapte
       expect(blockedFor).toBeLessThan(SEND_TIMEOUT + 3000)
       expect(aborted).toBe(true)
       // Dropped by the server while the client still holds its end without reading.
-      await serverDropsConnections(app)
+      await serverDropsConnections(accepted)
     }
   )
 
@@ -118,7 +125,7 @@ describe.each(adapterApps)('a $name client that stops reading', (adapter: Adapte
     expect(settled.at(-1)).toEqual({ clientDisconnected: true })
     const delivered = settled.filter((result) => !result.clientDisconnected).length
     expect(delivered * FRAME_BYTES).toBeLessThan((BURST * FRAME_BYTES) / 4)
-    await serverDropsConnections(app)
+    await serverDropsConnections(accepted)
   })
 
   it('gives up on held sends after sendTimeout and drops the connection (wait)', async () => {
@@ -141,7 +148,7 @@ describe.each(adapterApps)('a $name client that stops reading', (adapter: Adapte
     expect(took).toBeGreaterThanOrEqual(SEND_TIMEOUT - 50)
     expect(took).toBeLessThan(SEND_TIMEOUT + 3000)
     expect(results.at(-1)).toEqual({ clientDisconnected: true })
-    await serverDropsConnections(app)
+    await serverDropsConnections(accepted)
   })
 
   describe('while forwarding an endless upstream', () => {
@@ -180,7 +187,7 @@ describe.each(adapterApps)('a $name client that stops reading', (adapter: Adapte
       const { result } = await waitFor(outcome, 5000, 'request() to resolve')
       expect(result.clientDisconnected).toBe(true)
       expect(await socketCloseDelay(call, since)).toBeLessThan(SEND_TIMEOUT + 3000)
-      await serverDropsConnections(app)
+      await serverDropsConnections(accepted)
     })
   })
 })
