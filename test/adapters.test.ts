@@ -18,14 +18,7 @@ import { rawGet } from '@ssekit/test-helpers/raw-client'
 import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
 import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { latch } from '@ssekit/test-helpers/latch'
-
-/** Resolves when the stream ends: the client left or the stream was closed. */
-function ended(stream: SseStream): Promise<void> {
-  if (stream.signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    stream.signal.addEventListener('abort', () => resolve(), { once: true })
-  })
-}
+import { streamEnded } from '@ssekit/test-helpers/stream-end'
 
 interface Client {
   readonly response: Response
@@ -76,7 +69,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       stream.init()
       await first.promise
       await stream.send({ event: 'first', data: 'after the headers' })
-      await ended(stream)
+      await streamEnded(stream)
     })
     const { response, reader } = await open(events)
     expect(response.status).toBe(200)
@@ -105,7 +98,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
           return
         }
         await stream.send({ event: 'resumed', data: stream.lastEventId })
-        await ended(stream)
+        await streamEnded(stream)
       },
       { options: { retry: 20 } }
     )
@@ -142,7 +135,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     const served = await serve(async (stream) => {
       streamSignal = stream.signal
       await stream.send({ data: 'before' })
-      await ended(stream)
+      await streamEnded(stream)
       results.push(await stream.send({ data: 'after' }), await stream.comment('after'))
     })
     const client = await open(served.events)
@@ -160,7 +153,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     const served = await serve(async (stream) => {
       streamSignal = stream.signal
       await stream.send({ data: 'before' })
-      await ended(stream)
+      await streamEnded(stream)
     })
     const client = rawGet(served.events)
     await client.until('data: before')
@@ -175,7 +168,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     const { events } = await serve(
       async (stream) => {
         stream.init()
-        await ended(stream)
+        await streamEnded(stream)
       },
       { options: { heartbeat: 40 } }
     )
@@ -192,7 +185,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       await proceed.promise
       await stream.send({ data: 'two' })
       handlerDone = true
-      await ended(stream)
+      await streamEnded(stream)
     })
     const { reader } = await open(events)
     expect(await reader.event(0)).toMatchObject({ data: 'one' })
@@ -224,7 +217,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     const { events, plain } = await serve(
       async (stream) => {
         await stream.send({ data: 'route-level' })
-        await ended(stream)
+        await streamEnded(stream)
       },
       { mount: 'route' }
     )
@@ -318,7 +311,7 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     const { events, server, closeAll } = await serve(async (stream) => {
       await stream.send({ event: 'hello' })
       // Hono ends the stream with its callback: hold it until shutdown.
-      await ended(stream)
+      await streamEnded(stream)
     })
     // A kept-alive connection, as browsers make: it outlives the response that ends.
     const client = rawGet(events)

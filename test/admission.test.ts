@@ -3,20 +3,13 @@ import type { SendResult, SseStream } from '@ssekit/core'
 import { adapterApps, type AdapterApp, type App, type AppSetup } from './helpers/apps.js'
 import { waitFor } from '@ssekit/test-helpers/listen'
 import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
+import { streamEnded } from '@ssekit/test-helpers/stream-end'
 
 /** What a route saw of a stream that a limit refused. */
 interface Refused {
   readonly clientDisconnected: boolean
   readonly aborted: boolean
   readonly sent: SendResult
-}
-
-/** Resolves when the stream ends. */
-function ended(stream: SseStream): Promise<void> {
-  if (stream.signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    stream.signal.addEventListener('abort', () => resolve(), { once: true })
-  })
 }
 
 interface Client {
@@ -54,7 +47,7 @@ describe.each(adapterApps)('admission limits on $name', (adapter: AdapterApp) =>
       }
       open.push(stream)
       await stream.send({ event: 'admitted', data: String(open.length) })
-      await ended(stream)
+      await streamEnded(stream)
     }, setup)
     return app
   }
@@ -96,7 +89,7 @@ describe.each(adapterApps)('admission limits on $name', (adapter: AdapterApp) =>
     const first = await connect()
     expect((await connect()).status).toBe(503)
     await first.leave()
-    await ended(open[0]!)
+    await streamEnded(open[0]!)
     const next = await connect()
     expect(next.status).toBe(200)
     expect(next.reader!.events[0]).toMatchObject({ event: 'admitted', data: '2' })

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
 import { rawGet } from '@ssekit/test-helpers/raw-client'
 import { upstreamPerTest } from '@ssekit/test-helpers/upstream'
+import { streamEnded } from '@ssekit/test-helpers/stream-end'
 
 /** A channel event's own id with a letter outside ASCII, as a browser sends it back. */
 const ID = 'café-1'
@@ -10,14 +11,6 @@ const ID = 'café-1'
 /** What a raw client received, its bytes decoded as UTF-8. */
 function utf8(latin1: string): string {
   return Buffer.from(latin1, 'latin1').toString('utf8')
-}
-
-/** Resolves when the stream ends, however it ends. */
-function streamEnd(stream: SseStream): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.signal.aborted) resolve()
-    else stream.signal.addEventListener('abort', () => resolve(), { once: true })
-  })
 }
 
 describe.each(adapterApps)('$name: a UTF-8 Last-Event-ID', (adapter: AdapterApp) => {
@@ -40,7 +33,7 @@ describe.each(adapterApps)('$name: a UTF-8 Last-Event-ID', (adapter: AdapterApp)
     const app = await serve((stream) => {
       seen.push(stream.lastEventId)
       channel.subscribe(stream)
-      return streamEnd(stream)
+      return streamEnded(stream)
     })
     // The raw client writes its header as UTF-8, as browsers do.
     const client = rawGet(app.events, [`Last-Event-ID: ${ID}`])

@@ -5,6 +5,7 @@ import { latch } from '@ssekit/test-helpers/latch'
 import { waitFor } from '@ssekit/test-helpers/listen'
 import { rawGet, type RawClient } from '@ssekit/test-helpers/raw-client'
 import { eventClientsPerTest } from '@ssekit/test-helpers/read-events'
+import { streamEnded } from '@ssekit/test-helpers/stream-end'
 
 /** Short, so that a few heartbeat ticks pass quickly after the response ended. */
 const HEARTBEAT = 40
@@ -25,14 +26,6 @@ interface Ending {
 async function isPending(promise: Promise<unknown>): Promise<boolean> {
   const marker = {}
   return (await Promise.race([promise, Promise.resolve(marker)])) === marker
-}
-
-/** Resolves when the stream ends, however it ends. */
-function streamEnd(stream: SseStream): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.signal.aborted) resolve()
-    else stream.signal.addEventListener('abort', () => resolve(), { once: true })
-  })
 }
 
 /** How many heartbeat comments arrived after the first `from` characters of the body. */
@@ -75,7 +68,7 @@ describe.each(adapterApps)('$name: an app that ends the response itself', (adapt
   /** Holds the witness's stream, subscribed to `channel`, until it ends. */
   function holdWitness(stream: SseStream, channel: Channel): Promise<void> {
     channel.subscribe(stream, { lastEventId: null })
-    return streamEnd(stream)
+    return streamEnded(stream)
   }
 
   it('ends the stream at once while a slow client still has bytes to read', async () => {
@@ -90,7 +83,7 @@ describe.each(adapterApps)('$name: an app that ends the response itself', (adapt
         if (await isPending(sent)) {
           response.end()
           ending = { stream, waiting: sent, abortedAtEnd: stream.signal.aborted }
-          return streamEnd(stream)
+          return streamEnded(stream)
         }
         await sent
       }

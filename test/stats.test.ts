@@ -4,14 +4,7 @@ import { adapterApps, type AdapterApp, type App } from './helpers/apps.js'
 import { waitFor } from '@ssekit/test-helpers/listen'
 import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
 import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
-
-/** Resolves when the stream ends. */
-function ended(stream: SseStream): Promise<void> {
-  if (stream.signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    stream.signal.addEventListener('abort', () => resolve(), { once: true })
-  })
-}
+import { streamEnded } from '@ssekit/test-helpers/stream-end'
 
 describe.each(adapterApps)('stats() of $name', (adapter: AdapterApp) => {
   let app: App | undefined
@@ -60,7 +53,7 @@ describe.each(adapterApps)('stats() of $name', (adapter: AdapterApp) => {
         if (stream.clientDisconnected) return
         streams.push(stream)
         await script.shift()!(stream)
-        await ended(stream)
+        await streamEnded(stream)
       },
       { options: { maxStreams: 2, heartbeat: 0 } }
     )
@@ -76,7 +69,7 @@ describe.each(adapterApps)('stats() of $name', (adapter: AdapterApp) => {
     expect(app.stats()).toMatchObject({ open: 2, started: 3, refused: 1, upstreamInFlight: 1 })
 
     a.leave()
-    await ended(streams[0]!)
+    await streamEnded(streams[0]!)
     await app.closeAll({ grace: 1000, spread: 0 })
     await waitFor(() => app!.stats().upstreamInFlight === 0 || undefined, 5000, 'the relay end')
 

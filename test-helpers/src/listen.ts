@@ -19,21 +19,9 @@ export async function listen(
   handler: http.RequestListener | http.Server
 ): Promise<Listening & { server: http.Server }> {
   const server = handler instanceof http.Server ? handler : http.createServer(handler)
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve)
+  return listenOnLoopback(server, () => {
+    server.closeAllConnections()
   })
-  const { port } = server.address() as AddressInfo
-  return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  }
 }
 
 /** Starts a cleartext HTTP/2 server with `handler` (compatibility API) on 127.0.0.1. */
@@ -46,6 +34,21 @@ export async function listenHttp2(
     sessions.add(session)
     session.on('close', () => sessions.delete(session))
   })
+  return listenOnLoopback(server, () => {
+    for (const session of sessions) session.destroy()
+  })
+}
+
+/**
+ * Listens on 127.0.0.1 and a free port.
+ *
+ * @param server - The server.
+ * @param dropConnections - Ends the connections still open, before the server closes.
+ */
+async function listenOnLoopback<Server extends http.Server | http2.Http2Server>(
+  server: Server,
+  dropConnections: () => void
+): Promise<Listening & { server: Server }> {
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', resolve)
   })
@@ -55,7 +58,7 @@ export async function listenHttp2(
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const session of sessions) session.destroy()
+        dropConnections()
         server.close(() => {
           resolve()
         })
