@@ -5,7 +5,7 @@ import * as core from '@ssekit/core'
 import * as expressAdapter from '@ssekit/express'
 import * as honoAdapter from '@ssekit/hono'
 import * as koaAdapter from '@ssekit/koa'
-import type { SendResult, SseRequestResult, SseStream } from '@ssekit/core'
+import type { SendResult, SseRequestResult } from '@ssekit/core'
 import {
   adapterApps,
   type AdapterApp,

@@ -1,4 +1,4 @@
-import { createChannel, type SseStream } from '@ssekit/core'
+import { createChannel } from '@ssekit/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adapterApps, type AdapterApp, type App, type Route } from './helpers/apps.js'
 import { rawGet } from '@ssekit/test-helpers/raw-client'

@@ -37,7 +37,9 @@ async function serverDropsConnections(sockets: readonly Socket[], timeoutMs = 30
       reject(new Error('The server still holds a connection'))
     }, timeoutMs)
   })
-  const closed = sockets.map((socket) => (socket.closed ? undefined : once(socket, 'close')))
+  const closed = sockets.map((socket) =>
+    socket.closed ? Promise.resolve() : once(socket, 'close').then(() => undefined)
+  )
   try {
     await Promise.race([Promise.all(closed), timeout])
   } finally {

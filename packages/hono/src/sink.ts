@@ -28,7 +28,7 @@ class NodeResponseHandOver implements BodyHandOver {
   readonly #response: DirectResponse
 
   constructor(response: NodeResponse) {
-    this.#response = response as unknown as DirectResponse
+    this.#response = response
   }
 
   get ready(): boolean {
