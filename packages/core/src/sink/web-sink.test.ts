@@ -86,4 +86,57 @@ describe('createWebSink', () => {
     expect((await reader.read()).done).toBe(true)
     expect(written).toEqual([])
   })
+
+  /** A destination for a hand-over that records what the sink writes to it. */
+  function destination(): EventEmitter & {
+    ready: boolean
+    writableEnded: boolean
+    writableLength: number
+    written: string[]
+    write: (text: string) => boolean
+    onEnded: (listener: () => void) => void
+  } {
+    const written: string[] = []
+    return Object.assign(new EventEmitter(), {
+      ready: true,
+      writableEnded: false,
+      writableLength: 0,
+      written,
+      write: (text: string) => written.push(text) > 0,
+      onEnded: () => undefined,
+    })
+  }
+
+  it('writes to a hand-over destination once the reader it gave out waits on an empty queue', async () => {
+    const target = destination()
+    const sink = createWebSink(undefined, { handOver: target })
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    await stream.send({ data: 'a' })
+    // The turn is over: the frame is in the body's queue before the server takes a reader.
+    await new Promise((resolve) => setImmediate(resolve))
+    const reader = sink.body.getReader()
+    expect(decoder.decode((await reader.read()).value)).toBe('data: a\n\n')
+    // The server wrote what it read and waits for more: the next frames bypass the body.
+    const waiting = reader.read()
+    await stream.send({ data: 'b' })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(target.written).toEqual(['data: b\n\n'])
+    stream.close()
+    expect((await waiting).done).toBe(true)
+  })
+
+  it('keeps a body piped through a transform on the web path', async () => {
+    const target = destination()
+    const sink = createWebSink(undefined, { handOver: target })
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    const reader = sink.body.pipeThrough(new TransformStream()).getReader()
+    const first = reader.read()
+    await stream.send({ data: 'a' })
+    expect(decoder.decode((await first).value)).toBe('data: a\n\n')
+    const second = reader.read()
+    await stream.send({ data: 'b' })
+    expect(decoder.decode((await second).value)).toBe('data: b\n\n')
+    expect(target.written).toEqual([])
+    stream.close()
+  })
 })
