@@ -30,9 +30,9 @@ export function client(lastEventId?: string): Client {
   return { stream: createSseStream(sink, { heartbeat: 0 }), io, leave: () => listener?.onClose() }
 }
 
-/** The ids of the events a client received, in order. */
+/** The ids of the events a client received, in order (a write may hold several frames). */
 export function ids(io: readonly string[]): string[] {
-  return io.flatMap((frame) => /^id: (.*)$/m.exec(frame)?.[1] ?? [])
+  return io.flatMap((frames) => [...frames.matchAll(/^id: (.*)$/gm)].map((match) => match[1]!))
 }
 
 /** A producer that sends what the test tells it to, and ends when told. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { relayLogChannel } from '../channel/backplane.js'
 import { createMemoryBackplane } from '../channel/memory-backplane.js'
-import { eventRecord, logLimits } from './records.js'
+import { eventFrame, eventsRecord, logLimits } from './records.js'
 import { createRelayHub, type RelayHub } from './hub.js'
 import { RelayNotFoundError } from './errors.js'
 import type { RelayHubOptions } from './options.js'
@@ -162,7 +162,11 @@ describe('a relay hub', () => {
     await job.send('1')
     expect(await other.stop(relay.id)).toBe(true)
     // What a remote owner that had not heard of the stop yet could still publish.
-    backplane.publish(relayLogChannel(relay.id), eventRecord(2, { data: '2' }), logLimits(9, 999))
+    backplane.publish(
+      relayLogChannel(relay.id),
+      eventsRecord(2, eventFrame(2, { data: '2' })),
+      logLimits(9, 999)
+    )
     const complete = client('1')
     await other.attach(relay.id, complete.stream)
     expect(complete.io).toEqual(['204'])

@@ -63,10 +63,10 @@ describe('a relay of an upstream', () => {
     expect(await relay.done).toEqual({ status: 'done' })
     const c = client()
     await relays.attach(relay.id, c.stream)
-    expect(c.io.slice(1, 3)).toEqual([
-      'event: token\nid: 1\ndata: Hel\n\n',
-      'event: token\nid: 2\ndata: lo\n\n',
-    ])
+    // Events of one read of the upstream may travel in one write.
+    expect(c.io.slice(1, -2).join('')).toBe(
+      'event: token\nid: 1\ndata: Hel\n\nevent: token\nid: 2\ndata: lo\n\n'
+    )
   })
 
   it('rejects as sseRequest does when the upstream refuses, and no relay exists', async () => {
