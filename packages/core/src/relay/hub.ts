@@ -81,6 +81,8 @@ class Hub implements RelayHub, RelayOwner {
   /** Clients attached here, by relay id. */
   readonly #attached = new Map<string, Set<Attachment>>()
   #timer: ReturnType<typeof setInterval> | undefined
+  /** Lease renewals, checks and presence pings under way, which `close` waits for. */
+  readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
 
   constructor(options: ResolvedHubOptions) {
@@ -169,6 +171,8 @@ class Hub implements RelayHub, RelayOwner {
       return { clientDisconnected: false, end }
     }
     this.#join(attachment)
+    // The hub closed while the replay was read: the client reconnects elsewhere.
+    if (this.#closed) attachment.cut()
     try {
       return await attachment.run()
     } finally {
@@ -206,12 +210,14 @@ class Hub implements RelayHub, RelayOwner {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#unschedule()
     const shutdown: RelayEnd = { status: 'stopped', reason: 'shutdown' }
     await Promise.all([...this.#running.values()].map((relay) => relay.finish(shutdown)))
     for (const attachments of this.#attached.values()) {
       for (const attachment of attachments) attachment.cut()
     }
-    this.#unschedule()
+    // Nothing this hub started writes to the backplane once `close` resolved.
+    while (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight)
   }
 
   released(relay: RunningRelay): void {
@@ -277,13 +283,16 @@ class Hub implements RelayHub, RelayOwner {
 
   /** Tells the instance running the relay that clients are attached here. */
   #announce(id: string): void {
+    if (this.#closed) return
     try {
       const sent = this.#options.backplane.publish(
         relayPresenceChannel(id),
         PRESENCE_RECORD,
         NO_HISTORY
       )
-      if (typeof sent !== 'string') sent.catch((error: unknown) => this.#options.onError(error, id))
+      if (typeof sent !== 'string') {
+        this.#track(sent.catch((error: unknown) => this.#options.onError(error, id)))
+      }
     } catch (error) {
       this.#options.onError(error, id)
     }
@@ -292,12 +301,23 @@ class Hub implements RelayHub, RelayOwner {
   /** Renews the leases of the relays run here; watches those run elsewhere for clients here. */
   readonly #tick = (): void => {
     const now = Date.now()
-    for (const relay of this.#running.values()) void relay.renew(now)
+    for (const relay of this.#running.values()) this.#track(relay.renew(now))
     for (const [id, attachments] of this.#attached) {
       if (this.#running.has(id)) continue
       this.#announce(id)
-      void this.#watch(id, attachments).catch((error: unknown) => this.#options.onError(error, id))
+      this.#track(
+        this.#watch(id, attachments).catch((error: unknown) => this.#options.onError(error, id))
+      )
     }
+  }
+
+  /** Keeps a write under way until it settles, for `close` to wait for. */
+  #track(work: Promise<unknown>): void {
+    this.#inFlight.add(work)
+    const settled = (): void => {
+      this.#inFlight.delete(work)
+    }
+    work.then(settled, settled)
   }
 
   /** Ends the clients of a relay whose instance died, or whose record is gone. */
@@ -309,7 +329,7 @@ class Hub implements RelayHub, RelayOwner {
   }
 
   #schedule(): void {
-    if (this.#timer !== undefined) return
+    if (this.#timer !== undefined || this.#closed) return
     const { lease, orphanTimeout } = this.#options
     const every = Math.max(10, Math.min(lease, orphanTimeout) / 3)
     this.#timer = unref(setInterval(this.#tick, every))
