@@ -291,10 +291,10 @@ class Hub implements RelayHub, RelayOwner {
         NO_HISTORY
       )
       if (typeof sent !== 'string') {
-        this.#track(sent.catch((error: unknown) => this.#options.onError(error, id)))
+        this.#track(sent.catch((error: unknown) => this.#options.onError(error, id, 'presence')))
       }
     } catch (error) {
-      this.#options.onError(error, id)
+      this.#options.onError(error, id, 'presence')
     }
   }
 
@@ -306,7 +306,9 @@ class Hub implements RelayHub, RelayOwner {
       if (this.#running.has(id)) continue
       this.#announce(id)
       this.#track(
-        this.#watch(id, attachments).catch((error: unknown) => this.#options.onError(error, id))
+        this.#watch(id, attachments).catch((error: unknown) => {
+          this.#options.onError(error, id, 'state-check')
+        })
       )
     }
   }

@@ -146,7 +146,7 @@ export class RunningRelay implements Relay {
    */
   async fail(error: unknown, reason: string): Promise<void> {
     if (this.#end !== undefined) return
-    this.#options.onError(error, this.id)
+    this.#options.onError(error, this.id, 'failed')
     await this.finish({ status: 'failed', reason })
   }
 
@@ -171,7 +171,7 @@ export class RunningRelay implements Relay {
       ended = await backplane.updateRelay(this.id, state, retention)
       if (ended) await backplane.publish(this.#log, endRecord(end), this.#limits)
     } catch (error) {
-      this.#options.onError(error, this.id)
+      this.#options.onError(error, this.id, 'end-not-recorded')
       ended = false
     }
     if (ended) this.#resolve(end)
@@ -193,7 +193,7 @@ export class RunningRelay implements Relay {
       renewed = await backplane.updateRelay(this.id, state, lease + retention)
     } catch (error) {
       // The next renewal may succeed; the lease allows for two misses.
-      this.#options.onError(error, this.id)
+      this.#options.onError(error, this.id, 'lease-renewal')
       return
     }
     if (!renewed && !this.ended) await this.#concludeFromState()
