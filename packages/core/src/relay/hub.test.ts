@@ -120,6 +120,20 @@ describe('a relay hub', () => {
     expect(ids(c.io)).toEqual(['1', '2'])
   })
 
+  it('tells the current event count on another hub, between lease renewals', async () => {
+    const backplane = createMemoryBackplane()
+    const owner = hub({ backplane })
+    const other = hub({ backplane })
+    const job = controlled()
+    const relay = await owner.start(job.producer)
+    expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 0 })
+    for (const data of ['1', '2', '3']) await job.send(data)
+    expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 3 })
+    job.finish()
+    await relay.done
+    expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 3 })
+  })
+
   it('resumes a client on another hub from its cursor', async () => {
     const backplane = createMemoryBackplane()
     const owner = hub({ backplane })

@@ -1,5 +1,10 @@
 import { describe, unref } from '../util/index.js'
-import { relayLogChannel, relayPresenceChannel, type RelayState } from '../channel/backplane.js'
+import {
+  relayLogChannel,
+  relayPresenceChannel,
+  type BackplaneListener,
+  type RelayState,
+} from '../channel/backplane.js'
 import type { SseStream } from '../stream/types.js'
 import type { SseRequestOptions } from '../upstream/options.js'
 import { checkCursor, checkStartOptions, checkStream } from './arguments.js'
@@ -15,7 +20,14 @@ import {
   type RelayProducer,
   type ResolvedHubOptions,
 } from './options.js'
-import { endRecord, logLimits, NO_HISTORY, PRESENCE_RECORD, START_RECORD } from './records.js'
+import {
+  endRecord,
+  lastEventIn,
+  logLimits,
+  NO_HISTORY,
+  PRESENCE_RECORD,
+  START_RECORD,
+} from './records.js'
 import { RunningRelay, type RelayOwner } from './running-relay.js'
 import { checkRelayId, openSource, randomRelayId, type RelaySource } from './source.js'
 
@@ -203,7 +215,10 @@ class Hub implements RelayHub, RelayOwner {
     const local = this.#running.get(id)
     const state = await this.#settle(id)
     if (state === undefined) return undefined
-    const events = local !== undefined && state.status === 'running' ? local.events : state.events
+    let events = state.events
+    if (state.status === 'running') {
+      events = local !== undefined ? local.events : await this.#countEvents(id, state.events)
+    }
     return { id, status: state.status, events }
   }
 
@@ -244,6 +259,28 @@ class Hub implements RelayHub, RelayOwner {
     if (this.#running.has(id)) return state
     await this.#endElsewhere(id, state, { status: 'failed', reason: 'owner-lost' })
     return backplane.readRelay(id)
+  }
+
+  /**
+   * Counts the events of a relay run elsewhere: its shared state has them as of its last lease
+   * renewal, its log those published since.
+   *
+   * @param id - The relay's id.
+   * @param renewed - The count its state holds.
+   * @returns The count its log holds; `renewed` when the log does not know that position.
+   */
+  async #countEvents(id: string, renewed: number): Promise<number> {
+    const { backplane } = this.#options
+    const log = relayLogChannel(id)
+    // The backplane reads a channel's history for its listeners only.
+    const subscription = backplane.subscribe(log, NO_LISTENER)
+    try {
+      await subscription.ready
+      const replay = await backplane.replay(log, String(renewed), this.#logLimits())
+      return replay.found ? lastEventIn(replay.messages, renewed) : renewed
+    } finally {
+      subscription.unsubscribe()
+    }
   }
 
   /** Ends a relay this instance does not run: the shared state, then the final `end`. */
@@ -347,6 +384,9 @@ class Hub implements RelayHub, RelayOwner {
     this.#timer = undefined
   }
 }
+
+/** Listens to nothing: subscribed only to read a log. */
+const NO_LISTENER: BackplaneListener = { onMessage: () => undefined, onReset: () => undefined }
 
 function release(source: RelaySource): void {
   if ('call' in source) source.call.release()

@@ -71,12 +71,7 @@ export interface RelayHubOptions {
  *   here, failed; the next check tries again.
  */
 export type RelayErrorKind =
-  | 'failed'
-  | 'end-not-recorded'
-  | 'lease-renewal'
-  | 'presence'
-  | 'state-check'
-
+  'failed' | 'end-not-recorded' | 'lease-renewal' | 'presence' | 'state-check'
 
 /** What a producer gets: where to send its events, and when to stop. */
 export interface RelayProducerContext {
@@ -115,8 +110,9 @@ export interface RelayInfo {
   id: string
   status: RelayStatus
   /**
-   * Events in its log, not counting the final `end`. Exact on the instance that runs it and
-   * once it ended there; elsewhere, as of its last lease renewal while it runs.
+   * Events in its log, not counting the final `end`, as of the call, on any instance: another
+   * instance than the one running it reads the count from the log (the events published since
+   * the last lease renewal).
    */
   events: number
 }

@@ -151,6 +151,19 @@ export function cutEvents(
   return [cut, ...messages.slice(at + 1)]
 }
 
+/**
+ * @param messages - Records of a relay's log, oldest first.
+ * @param before - The count of events before them.
+ * @returns The position of the last event they hold, `before` when they hold none.
+ */
+export function lastEventIn(messages: readonly BackplaneMessage[], before: number): number {
+  let last = before
+  for (const { record } of messages) {
+    if (isEvents(record)) last = Math.max(last, Number(record.id))
+  }
+  return last
+}
+
 function isEvents(record: BackplaneRecord): boolean {
   return record.meta === undefined || record.meta === null
 }
