@@ -286,11 +286,8 @@ class Hub implements RelayHub, RelayOwner {
   /** Ends a relay this instance does not run: the shared state, then the final `end`. */
   async #endElsewhere(id: string, state: RelayState, end: RelayEnd): Promise<boolean> {
     const { backplane, retention } = this.#options
-    const ended = await backplane.updateRelay(
-      id,
-      { ...end, events: state.events, leaseUntil: 0 },
-      retention
-    )
+    const events = await this.#countEvents(id, state.events)
+    const ended = await backplane.updateRelay(id, { ...end, events, leaseUntil: 0 }, retention)
     if (ended) await backplane.publish(relayLogChannel(id), endRecord(end), this.#logLimits())
     return ended
   }

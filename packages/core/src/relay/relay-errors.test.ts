@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { controlled } from '../../../../test/helpers/relay-client.js'
+import { controlled, relayHubs, runningRelay } from '../../../../test/helpers/relay-client.js'
 import type { Backplane, RelayStore } from '../channel/backplane.js'
 import { createMemoryBackplane } from '../channel/memory-backplane.js'
-import { createRelayHub, type RelayHub } from './hub.js'
 
-const hubs: RelayHub[] = []
-afterEach(async () => {
+const hub = relayHubs()
+afterEach(() => {
   vi.useRealTimers()
   vi.restoreAllMocks()
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()))
 })
 
 /** A backplane that cannot renew leases: updates of a running relay reject. */
@@ -31,9 +29,8 @@ describe('the errors of relays', () => {
   it('logs a failed lease renewal as such, by default, and the relay runs on', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
-    const relays = createRelayHub({ backplane: failingRenewals(), lease: 30 })
-    hubs.push(relays)
-    const relay = await relays.start(controlled().producer)
+    const relays = hub({ backplane: failingRenewals(), lease: 30 })
+    const { relay } = await runningRelay(relays)
     await vi.advanceTimersByTimeAsync(10)
     expect(logged).toHaveBeenCalledWith(
       `Relay ${relay.id} runs on, but renewing its lease failed (tried again at the next renewal):`,
@@ -45,8 +42,7 @@ describe('the errors of relays', () => {
 
   it('logs what ended a relay failed as its failure, by default', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
-    const relays = createRelayHub()
-    hubs.push(relays)
+    const relays = hub()
     const relay = await relays.start(() => {
       throw new Error('boom')
     })
@@ -57,7 +53,7 @@ describe('the errors of relays', () => {
   it('tells onError what each error did, and survives an onError that throws', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
     const kinds: string[] = []
-    const relays = createRelayHub({
+    const relays = hub({
       backplane: failingRenewals(),
       lease: 30,
       onError: (_error, _id, kind) => {
@@ -65,7 +61,6 @@ describe('the errors of relays', () => {
         throw new Error('handler broke')
       },
     })
-    hubs.push(relays)
     const job = controlled()
     const relay = await relays.start(async (context) => {
       await job.producer(context)

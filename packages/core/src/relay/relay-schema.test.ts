@@ -1,24 +1,13 @@
 import * as v from 'valibot'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { upstreamPerTest } from '@ssekit/test-helpers/upstream'
-import { client, ids } from '../../../../test/helpers/relay-client.js'
+import { client, ids, relayHubs } from '../../../../test/helpers/relay-client.js'
 import { SseInvalidEventError } from '../upstream/schema.js'
-import { createRelayHub, type RelayHub } from './hub.js'
-import type { RelayHubOptions } from './options.js'
 
 const serveUpstream = upstreamPerTest()
 
-const hubs: RelayHub[] = []
-afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()))
-})
-
-function hub(options?: RelayHubOptions): RelayHub {
-  const created = createRelayHub(options)
-  hubs.push(created)
-  return created
-}
+const hub = relayHubs()
 
 /** The frames a client received, one string, without the `open` and the end of the response. */
 function frames(io: readonly string[]): string {
