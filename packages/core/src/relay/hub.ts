@@ -1,10 +1,5 @@
 import { describe, unref } from '../util/index.js'
-import {
-  relayLogChannel,
-  relayPresenceChannel,
-  type BackplaneListener,
-  type RelayState,
-} from '../channel/backplane.js'
+import { relayLogChannel, relayPresenceChannel, type RelayState } from '../channel/backplane.js'
 import type { SseStream } from '../stream/types.js'
 import type { SseRequestOptions } from '../upstream/options.js'
 import { checkCursor, checkStartOptions, checkStream } from './arguments.js'
@@ -20,14 +15,8 @@ import {
   type RelayProducer,
   type ResolvedHubOptions,
 } from './options.js'
-import {
-  endRecord,
-  lastEventIn,
-  logLimits,
-  NO_HISTORY,
-  PRESENCE_RECORD,
-  START_RECORD,
-} from './records.js'
+import { logLimits, NO_HISTORY, PRESENCE_RECORD, START_RECORD } from './records.js'
+import { countEvents, endElsewhere } from './remote.js'
 import { RunningRelay, type RelayOwner } from './running-relay.js'
 import { checkRelayId, openSource, randomRelayId, type RelaySource } from './source.js'
 
@@ -206,7 +195,7 @@ class Hub implements RelayHub, RelayOwner {
     if (local !== undefined) return local.finish(end)
     const state = await this.#settle(id)
     if (state?.status !== 'running') return false
-    return this.#endElsewhere(id, state, end)
+    return endElsewhere(this.#options, id, state, end)
   }
 
   async get(id: string): Promise<RelayInfo | undefined> {
@@ -217,7 +206,8 @@ class Hub implements RelayHub, RelayOwner {
     if (state === undefined) return undefined
     let events = state.events
     if (state.status === 'running') {
-      events = local !== undefined ? local.events : await this.#countEvents(id, state.events)
+      events =
+        local !== undefined ? local.events : await countEvents(this.#options, id, state.events)
     }
     return { id, status: state.status, events }
   }
@@ -257,39 +247,8 @@ class Hub implements RelayHub, RelayOwner {
     const state = await backplane.readRelay(id)
     if (state?.status !== 'running' || state.leaseUntil >= Date.now()) return state
     if (this.#running.has(id)) return state
-    await this.#endElsewhere(id, state, { status: 'failed', reason: 'owner-lost' })
+    await endElsewhere(this.#options, id, state, { status: 'failed', reason: 'owner-lost' })
     return backplane.readRelay(id)
-  }
-
-  /**
-   * Counts the events of a relay run elsewhere: its shared state has them as of its last lease
-   * renewal, its log those published since.
-   *
-   * @param id - The relay's id.
-   * @param renewed - The count its state holds.
-   * @returns The count its log holds; `renewed` when the log does not know that position.
-   */
-  async #countEvents(id: string, renewed: number): Promise<number> {
-    const { backplane } = this.#options
-    const log = relayLogChannel(id)
-    // The backplane reads a channel's history for its listeners only.
-    const subscription = backplane.subscribe(log, NO_LISTENER)
-    try {
-      await subscription.ready
-      const replay = await backplane.replay(log, String(renewed), this.#logLimits())
-      return replay.found ? lastEventIn(replay.messages, renewed) : renewed
-    } finally {
-      subscription.unsubscribe()
-    }
-  }
-
-  /** Ends a relay this instance does not run: the shared state, then the final `end`. */
-  async #endElsewhere(id: string, state: RelayState, end: RelayEnd): Promise<boolean> {
-    const { backplane, retention } = this.#options
-    const events = await this.#countEvents(id, state.events)
-    const ended = await backplane.updateRelay(id, { ...end, events, leaseUntil: 0 }, retention)
-    if (ended) await backplane.publish(relayLogChannel(id), endRecord(end), this.#logLimits())
-    return ended
   }
 
   #join(attachment: Attachment): void {
@@ -381,9 +340,6 @@ class Hub implements RelayHub, RelayOwner {
     this.#timer = undefined
   }
 }
-
-/** Listens to nothing: subscribed only to read a log. */
-const NO_LISTENER: BackplaneListener = { onMessage: () => undefined, onReset: () => undefined }
 
 function release(source: RelaySource): void {
   if ('call' in source) source.call.release()

@@ -202,7 +202,7 @@ const ERROR_MESSAGES: Readonly<Record<RelayErrorKind, string>> = {
 }
 
 function defaultOnError(error: unknown, relayId: string, kind: RelayErrorKind): void {
-  console.error(`Relay ${relayId} ${ERROR_MESSAGES[kind] ?? 'failed'}:`, error)
+  console.error(`Relay ${relayId} ${ERROR_MESSAGES[kind]}:`, error)
 }
 
 function duration(

@@ -139,8 +139,9 @@ export function cutEvents(
   if (!/^[1-9][0-9]{0,15}$/.test(cursor)) return undefined
   const position = Number(cursor)
   const at = messages.findIndex(({ record }) => isEvents(record) && Number(record.id) > position)
-  if (at < 0) return undefined
-  const { seq, record } = messages[at]!
+  const message = messages[at]
+  if (message === undefined) return undefined
+  const { seq, record } = message
   const frames = record.body.split(FRAME_END)
   // The text after the last frame's end is empty.
   const count = frames.length - 1

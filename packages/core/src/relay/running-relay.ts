@@ -162,7 +162,7 @@ export class RunningRelay implements Relay {
     // Events appended before the end go before it.
     void this.#publish()
     // Publishing them failed, which ended the relay.
-    if (this.#end !== undefined) return false
+    if (this.ended) return false
     this.#halt(end)
     const { backplane, retention } = this.#options
     const state: RelayState = { ...end, status: end.status, events: this.events, leaseUntil: 0 }
