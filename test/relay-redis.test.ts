@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { latch } from '@ssekit/test-helpers/latch'
 import { listen, sleep, waitFor } from '@ssekit/test-helpers/listen'
 import { startNode } from './helpers/node-process.js'
+import { controlled } from './helpers/relay-client.js'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'
 import { useRedisServer } from '@ssekit/test-helpers/redis-server'
 import { upstreamPerTest, type UpstreamCall } from '@ssekit/test-helpers/upstream'
@@ -47,7 +48,7 @@ interface Instance {
  * Starts an app instance with the three routes of the README: attach (with resume), stop, and
  * the hub to start relays with.
  */
-async function instance(options: { retention?: number } = {}): Promise<Instance> {
+async function instance(options: { retention?: number; lease?: number } = {}): Promise<Instance> {
   const { backplane } = await newBackplane()
   const errors: unknown[] = []
   const hub = createRelayHub({
@@ -171,6 +172,20 @@ describe('relays shared by two instances through Redis', () => {
     expect(client.events).toHaveLength(30)
     expect(await a.hub.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 30 })
     expect(await b.hub.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 30 })
+  })
+
+  it('tells the current event count on either instance while the relay runs', async () => {
+    // No lease renewal within the test: the count cannot come from one.
+    const [a, b] = [await instance({ lease: 60_000 }), await instance({ lease: 60_000 })]
+    const job = controlled()
+    const relay = await a.hub.start(job.producer)
+    for (const data of ['1', '2', '3']) await job.send(data)
+    for (const { hub } of [a, b]) {
+      expect(await hub.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 3 })
+    }
+    job.finish()
+    expect(await relay.done).toEqual({ status: 'done' })
+    expect(await b.hub.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 3 })
   })
 
   it('answers 404 on either instance for an id no instance knows', async () => {

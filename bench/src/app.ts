@@ -17,6 +17,12 @@ export interface BenchApp {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => unknown
   /** Sends one event with this data to every subscriber. */
   readonly broadcast?: (data: string) => unknown
+  /**
+   * Resolves once the app holds nothing of earlier requests that it frees later by itself
+   * (finished durable relays, kept for their retention), so that memory measured next starts
+   * from a baseline that stays put.
+   */
+  readonly settled?: () => Promise<void>
 }
 
 /** What a server process knows when it builds its app. */

@@ -43,6 +43,7 @@ answerCalls({
     }
     return process.memoryUsage()
   },
+  settled: () => app.settled?.(),
   connections: () =>
     new Promise((resolve, reject) => {
       server.getConnections((error, count) => {

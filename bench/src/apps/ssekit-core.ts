@@ -52,6 +52,13 @@ export function ssekitRoutes(upstream: string): SsekitRoutes {
   }
 }
 
+/** The route of a durable relay, and how to wait until the relays it started are gone. */
+interface DurableRoute {
+  readonly route: (stream: SseStream, url: string | undefined) => Promise<void>
+  /** Resolves once every relay the route started has ended and passed its retention. */
+  readonly settled: () => Promise<void>
+}
+
 /**
  * Relays the upstream's `/events?…` through a durable relay, the client attached from its
  * start: the cost of keeping the log and attaching over forwarding the events directly.
@@ -59,9 +66,7 @@ export function ssekitRoutes(upstream: string): SsekitRoutes {
  * @param upstream - The upstream's origin.
  * @returns The route.
  */
-function durableRoute(
-  upstream: string
-): (stream: SseStream, url: string | undefined) => Promise<void> {
+function durableRoute(upstream: string): DurableRoute {
   const hub = createRelayHub({
     // Room for the largest run's events in one log, and for the memory scenario's relays.
     maxEvents: 1_000_000,
@@ -72,15 +77,27 @@ function durableRoute(
     orphanTimeout: 1000,
     retention: 1000,
   })
-  return async (stream, url) => {
-    let id: string
-    try {
-      id = (await hub.start({ url: upstreamUrl(upstream, url) })).id
-    } catch {
-      stream.close()
-      return
-    }
-    await hub.attach(id, stream)
+  const started = new Set<string>()
+  return {
+    async route(stream, url) {
+      let id: string
+      try {
+        id = (await hub.start({ url: upstreamUrl(upstream, url) })).id
+      } catch {
+        stream.close()
+        return
+      }
+      started.add(id)
+      await hub.attach(id, stream)
+    },
+    async settled() {
+      for (const id of started) {
+        while ((await hub.get(id)) !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        started.delete(id)
+      }
+    },
   }
 }
 
@@ -103,7 +120,7 @@ export const ssekitCore: AppFactory = async ({ upstream, redis }) => {
         case '/relay':
           return void routes.relay(streamOf(req, res), req.url)
         case '/durable':
-          return void durable(streamOf(req, res), req.url)
+          return void durable.route(streamOf(req, res), req.url)
         case '/subscribe':
           return void channel.subscribe(streamOf(req, res))
         default:
@@ -111,5 +128,6 @@ export const ssekitCore: AppFactory = async ({ upstream, redis }) => {
       }
     },
     broadcast: (data) => channel.broadcast({ data }),
+    settled: durable.settled,
   }
 }

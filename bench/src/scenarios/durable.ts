@@ -1,25 +1,7 @@
-import {
-  drainedServer,
-  ratios,
-  startServers,
-  stopServers,
-  type Bench,
-  type Section,
-} from '../bench.js'
+import { ratios, startServers, stopServers, type Bench, type Section } from '../bench.js'
 import { kb, num, range, ratio } from '../format.js'
+import { memoryPerConnection, readChecked, type Parsed, type PerConnection } from '../measure.js'
 import { spread } from '../stats.js'
-
-interface Parsed {
-  readonly status: number
-  readonly events: number
-  readonly sequential: boolean
-  readonly micros: number
-}
-
-interface Opened {
-  readonly opened: number
-  readonly ok: number
-}
 
 /** The two ways ssekit core relays an upstream, by route. */
 const WAYS = {
@@ -40,7 +22,6 @@ const IDLE_INTERVAL = 600_000
  * and one attached client, against as many forwarded streams of idle upstreams.
  */
 export async function durable(bench: Bench): Promise<Section[]> {
-  const { client } = bench
   const [server] = await startServers(bench, ['ssekit-core'])
   if (server === undefined) throw new Error('no ssekit-core server')
   const n = bench.check ? 500 : bench.quick ? 30_000 : 200_000
@@ -48,14 +29,10 @@ export async function durable(bench: Bench): Promise<Section[]> {
   const count = bench.check ? 50 : 1000
   try {
     bench.log(`durable relays: ${n} events; ${count} running relays`)
-    const read = async (way: Way): Promise<Parsed> => {
+    const read = (way: Way): Promise<Parsed> => {
       const path = `${WAYS[way]}?n=${n}&size=48&interval=0`
       const firstId = way === 'durable' ? 1 : 0
-      const got = await client.call<Parsed>('read', { port: server.port, path, firstId })
-      if (got.status !== 200 || got.events !== n || !got.sequential) {
-        bench.fail(`durable ${way}: ${JSON.stringify(got)}`)
-      }
-      return got
+      return readChecked(bench, { port: server.port, path, firstId }, n, `durable ${way}`)
     }
     // Warm-up of both paths.
     await read('forward')
@@ -67,24 +44,14 @@ export async function durable(bench: Bench): Promise<Section[]> {
       for (const way of order) throughput[way].push((n / (await read(way)).micros) * 1e6)
     }
 
-    const memory = {} as Record<Way, { heap: number; rss: number }>
+    // Each baseline is read once the relays of earlier runs are gone (orphaned after the hub's
+    // orphanTimeout, then forgotten after its retention).
+    const memory = {} as Record<Way, PerConnection>
     for (const way of Object.keys(WAYS) as Way[]) {
-      const before = await server.child.call<NodeJS.MemoryUsage>('memory')
       const path = `${WAYS[way]}?n=1&size=48&interval=${IDLE_INTERVAL}`
-      const group = `durable-${way}`
-      const got = await client.call<Opened>('open', { group, port: server.port, path, count })
-      const after = await server.child.call<NodeJS.MemoryUsage>('memory')
-      await client.call('close', { group })
-      await drainedServer(server)
-      if (got.ok !== count) bench.fail(`durable memory, ${way}: ${got.ok} of ${count} opened`)
-      memory[way] = {
-        heap: (after.heapUsed - before.heapUsed) / count,
-        rss: (after.rss - before.rss) / count,
-      }
+      memory[way] = await memoryPerConnection(bench, server, { path, count }, `durable-${way}`)
     }
-    // Relays whose client left stop after the hub's orphanTimeout (1 s), and forget their log
-    // a second later: wait for both before anything else is measured.
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    await server.child.call('settled')
     if (bench.check) return []
 
     const eps = (way: Way): number[] => throughput[way]

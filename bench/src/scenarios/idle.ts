@@ -1,5 +1,4 @@
 import {
-  drainedServer,
   interleave,
   ratios,
   startServers,
@@ -9,17 +8,8 @@ import {
 } from '../bench.js'
 import { CONTENDERS, IDLERS, type ContenderName } from '../contenders.js'
 import { kb, range, ratio } from '../format.js'
+import { memoryPerConnection, type PerConnection } from '../measure.js'
 import { spread } from '../stats.js'
-
-interface Opened {
-  readonly opened: number
-  readonly ok: number
-}
-
-interface Run {
-  readonly heap: number
-  readonly rss: number
-}
 
 /** The framework each adapter runs on, whose memory alone it is read against. */
 const FRAMEWORK_OF: Partial<Record<ContenderName, ContenderName>> = {
@@ -34,7 +24,6 @@ const FRAMEWORK_OF: Partial<Record<ContenderName, ContenderName>> = {
  * connections open minus before they were opened.
  */
 export async function idle(bench: Bench): Promise<Section[]> {
-  const { client } = bench
   const servers = await startServers(bench, IDLERS)
   const counts = bench.check ? [50] : bench.quick ? [1000] : [1000, 5000, 10_000]
   const sections: Section[] = []
@@ -43,26 +32,12 @@ export async function idle(bench: Bench): Promise<Section[]> {
       bench.log(`idle: ${count} streams`)
       // Memory barely varies between rounds: the larger counts run once.
       const repeats = bench.check || bench.quick || count > 1000 ? 1 : 2
-      const results = await interleave(servers, repeats, async (server) => {
-        const before = await server.child.call<NodeJS.MemoryUsage>('memory')
-        const got = await client.call<Opened>('open', {
-          group: 'idle',
-          port: server.port,
-          path: '/idle',
-          count,
-        })
-        const after = await server.child.call<NodeJS.MemoryUsage>('memory')
-        await client.call('close', { group: 'idle' })
-        await drainedServer(server)
-        if (got.ok !== count)
-          bench.fail(`idle ${count}, ${server.name}: ${got.ok} of ${count} streams opened`)
-        return {
-          heap: (after.heapUsed - before.heapUsed) / count,
-          rss: (after.rss - before.rss) / count,
-        }
-      })
+      const results = await interleave(servers, repeats, (server) =>
+        memoryPerConnection(bench, server, { path: '/idle', count }, `idle ${count}`)
+      )
       if (bench.check) continue
-      const heapOf = (name: ContenderName): number[] => results.get(name)!.map((r: Run) => r.heap)
+      const heapOf = (name: ContenderName): number[] =>
+        results.get(name)!.map((r: PerConnection) => r.heap)
       const rawHeap = heapOf('raw')
       sections.push({
         title: `2. Idle streams: ${count.toLocaleString('en')} open connections`,

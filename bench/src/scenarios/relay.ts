@@ -8,16 +8,9 @@ import {
 } from '../bench.js'
 import { CONTENDERS, STREAMERS } from '../contenders.js'
 import { num, range, ratio } from '../format.js'
+import { readChecked, type Parsed } from '../measure.js'
 import type { Summary } from '../stats.js'
 import { spread } from '../stats.js'
-
-interface Parsed {
-  readonly status: number
-  readonly events: number
-  readonly sequential: boolean
-  readonly micros: number
-  readonly latency: Summary | undefined
-}
 
 interface Run {
   readonly eventsPerSecond: number
@@ -35,25 +28,15 @@ const RELAYERS = STREAMERS.filter((name) => name !== 'raw')
  * latency of the client reading the upstream directly.
  */
 export async function relay(bench: Bench): Promise<Section[]> {
-  const { client, upstreamPort } = bench
+  const { upstreamPort } = bench
   const servers = await startServers(bench, STREAMERS)
   const n = bench.check ? 500 : bench.quick ? 30_000 : 200_000
   const paced = bench.check ? 100 : bench.quick ? 300 : 1000
   const repeats = bench.check ? 1 : bench.quick ? 2 : 5
   try {
     bench.log(`relay: ${n} events, then ${paced} paced`)
-    const read = async (
-      port: number,
-      path: string,
-      expect: number,
-      who: string
-    ): Promise<Parsed> => {
-      const got = await client.call<Parsed>('read', { port, path })
-      if (got.status !== 200 || got.events !== expect || !got.sequential) {
-        bench.fail(`relay ${path}, ${who}: ${JSON.stringify({ ...got, latency: undefined })}`)
-      }
-      return got
-    }
+    const read = (port: number, path: string, expect: number, who: string): Promise<Parsed> =>
+      readChecked(bench, { port, path }, expect, `relay ${path}, ${who}`)
     const fast = `?n=${n}&size=48&interval=0`
     const slow = `?n=${paced}&size=48&interval=1`
     for (const server of servers) await read(server.port, `/relay${fast}`, n, server.name)

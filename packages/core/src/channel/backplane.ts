@@ -191,14 +191,21 @@ export interface RelayStore {
 }
 
 /**
+ * Starts the name of every channel ssekit keeps on a backplane for itself (a relay's log and
+ * presence channels): the character U+0000, with which `createChannel` refuses names, so no
+ * channel of an app shares a name with them.
+ */
+export const INTERNAL_CHANNEL_MARK = '\u0000'
+
+/**
  * The channel of a backplane that carries a relay's log: its events, each with the relay's
  * own numeric id as the record's `id`, and the relay's final `end`.
  *
  * @param id - The relay's id.
- * @returns The channel's name.
+ * @returns The channel's name: {@link INTERNAL_CHANNEL_MARK}, `relay:` and the id.
  */
 export function relayLogChannel(id: string): string {
-  return `relay:${id}`
+  return `${INTERNAL_CHANNEL_MARK}relay:${id}`
 }
 
 /**
@@ -206,8 +213,8 @@ export function relayLogChannel(id: string): string {
  * so that the instance running it does not stop it as orphaned.
  *
  * @param id - The relay's id.
- * @returns The channel's name.
+ * @returns The channel's name: {@link INTERNAL_CHANNEL_MARK}, `relay-clients:` and the id.
  */
 export function relayPresenceChannel(id: string): string {
-  return `relay-clients:${id}`
+  return `${INTERNAL_CHANNEL_MARK}relay-clients:${id}`
 }

@@ -1,4 +1,4 @@
-import type { Backplane, HistoryLimits } from './backplane.js'
+import { INTERNAL_CHANNEL_MARK, type Backplane, type HistoryLimits } from './backplane.js'
 import {
   checkBoolean,
   checkCount,
@@ -157,6 +157,11 @@ export function resolveChannelOptions(
 ): ResolvedChannelOptions {
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`The channel name must be a non-empty string; got ${describe(name)}.`)
+  }
+  if (name.startsWith(INTERNAL_CHANNEL_MARK)) {
+    throw new TypeError(
+      `The channel name must not start with U+0000, which marks the channels ssekit keeps for itself (relays' logs); got ${describe(name)}.`
+    )
   }
   const { backplane, ids, history, resyncEvent, onError } = checkObject(
     options ?? {},

@@ -10,7 +10,7 @@ import {
   type ReplayResult,
 } from '../channel/backplane.js'
 import { sendFrame, type InternalStream } from '../stream/stream.js'
-import { endFrame, LOG_START, readEntry, type LogEntry } from './records.js'
+import { cutEvents, endFrame, LOG_START, readEntry, type LogEntry } from './records.js'
 import type { AttachResult, RelayEnd } from './options.js'
 
 /** The event a client whose cursor the log does not know receives before the whole log. */
@@ -85,8 +85,11 @@ export class Attachment implements BackplaneListener {
       await subscription.ready
       let result = await this.#replay(log, cursor ?? LOG_START)
       if (!result.found && cursor !== undefined && cursor !== LOG_START) {
-        this.#resync = true
+        // The cursor is inside a record of several events, or not one of the relay's ids.
         result = await this.#replay(log, LOG_START)
+        const after = cutEvents(result.messages, cursor)
+        if (after === undefined) this.#resync = true
+        else result = { ...result, messages: after }
       }
       if (!result.found) {
         this.detach()

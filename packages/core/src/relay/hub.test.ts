@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { relayLogChannel } from '../channel/backplane.js'
 import { createMemoryBackplane } from '../channel/memory-backplane.js'
-import { eventRecord, logLimits } from './records.js'
-import { createRelayHub, type RelayHub } from './hub.js'
+import { eventFrame, eventsRecord, logLimits } from './records.js'
 import { RelayNotFoundError } from './errors.js'
-import type { RelayHubOptions } from './options.js'
-import { client, controlled, ids } from '../../../../test/helpers/relay-client.js'
+import { client, ids, relayHubs, runningRelay } from '../../../../test/helpers/relay-client.js'
 
-const hubs: RelayHub[] = []
-afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()))
-})
-
-function hub(options?: RelayHubOptions): RelayHub {
-  const created = createRelayHub(options)
-  hubs.push(created)
-  return created
-}
+const hub = relayHubs()
 
 describe('a relay hub', () => {
   it('relays a producer to a client: every event with the relay id, then the end', async () => {
@@ -44,9 +33,7 @@ describe('a relay hub', () => {
 
   it('replays after the cursor, then follows live, then ends with stop', async () => {
     const relays = hub()
-    const job = controlled()
-    const relay = await relays.start(job.producer)
-    for (const data of ['1', '2', '3']) await job.send(data)
+    const { relay, job } = await runningRelay(relays, 3)
     const c = client('1')
     const attached = relays.attach(relay.id, c.stream)
     await job.send('4')
@@ -87,9 +74,7 @@ describe('a relay hub', () => {
 
   it('lets a client leave without stopping the relay', async () => {
     const relays = hub()
-    const job = controlled()
-    const relay = await relays.start(job.producer)
-    await job.send('1')
+    const { relay, job } = await runningRelay(relays, 1)
     const c = client()
     const attached = relays.attach(relay.id, c.stream)
     await job.send('2')
@@ -98,46 +83,6 @@ describe('a relay hub', () => {
     expect(job.signal().aborted).toBe(false)
     job.finish()
     expect(await relay.done).toEqual({ status: 'done' })
-  })
-
-  it('stops a relay run by another hub sharing the backplane', async () => {
-    const backplane = createMemoryBackplane()
-    const owner = hub({ backplane })
-    const other = hub({ backplane })
-    const job = controlled()
-    const relay = await owner.start(job.producer)
-    await job.send('1')
-    const c = client()
-    const attached = other.attach(relay.id, c.stream)
-    await job.send('2')
-    expect(await other.stop(relay.id, 'from elsewhere')).toBe(true)
-    expect(job.signal().aborted).toBe(true)
-    expect(await relay.done).toEqual({ status: 'stopped', reason: 'from elsewhere' })
-    expect(await attached).toEqual({
-      clientDisconnected: false,
-      end: { status: 'stopped', reason: 'from elsewhere' },
-    })
-    expect(ids(c.io)).toEqual(['1', '2'])
-  })
-
-  it('resumes a client on another hub from its cursor', async () => {
-    const backplane = createMemoryBackplane()
-    const owner = hub({ backplane })
-    const other = hub({ backplane })
-    const job = controlled()
-    const relay = await owner.start(job.producer)
-    for (const data of ['1', '2', '3', '4']) await job.send(data)
-    const first = client()
-    const leaving = owner.attach(relay.id, first.stream)
-    await job.send('5')
-    first.leave()
-    await leaving
-    const resumed = client('2')
-    const attached = other.attach(relay.id, resumed.stream)
-    await job.send('6')
-    job.finish()
-    expect(await attached).toEqual({ clientDisconnected: false, end: { status: 'done' } })
-    expect(ids(resumed.io)).toEqual(['3', '4', '5', '6'])
   })
 
   it('sends a resync event, then the whole log, to a cursor that is not one of its ids', async () => {
@@ -152,17 +97,66 @@ describe('a relay hub', () => {
     expect(c.io[1]).toBe('event: resync\ndata: not-in-log\n\n')
     expect(ids(c.io)).toEqual(['1', '2'])
   })
+})
 
-  it('ignores events an owner published after another instance ended the relay', async () => {
+describe('hubs sharing a backplane, as instances do', () => {
+  /** Two hubs on one backplane, and a relay the first runs that sent `count` events. */
+  async function runningOnOwner(count: number) {
     const backplane = createMemoryBackplane()
     const owner = hub({ backplane })
     const other = hub({ backplane })
-    const job = controlled()
-    const relay = await owner.start(job.producer)
-    await job.send('1')
+    return { backplane, owner, other, ...(await runningRelay(owner, count)) }
+  }
+
+  it('stops a relay run by the other hub', async () => {
+    const { other, relay, job } = await runningOnOwner(1)
+    const c = client()
+    const attached = other.attach(relay.id, c.stream)
+    await job.send('2')
+    expect(await other.stop(relay.id, 'from elsewhere')).toBe(true)
+    expect(job.signal().aborted).toBe(true)
+    expect(await relay.done).toEqual({ status: 'stopped', reason: 'from elsewhere' })
+    expect(await attached).toEqual({
+      clientDisconnected: false,
+      end: { status: 'stopped', reason: 'from elsewhere' },
+    })
+    expect(ids(c.io)).toEqual(['1', '2'])
+  })
+
+  it('tells the current event count on the other hub, between lease renewals', async () => {
+    const { other, relay, job } = await runningOnOwner(0)
+    expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 0 })
+    for (const data of ['1', '2', '3']) await job.send(data)
+    expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'running', events: 3 })
+    job.finish()
+    await relay.done
+    expect(await other.get(relay.id)).toEqual({ id: relay.id, status: 'done', events: 3 })
+  })
+
+  it('resumes a client on the other hub from its cursor', async () => {
+    const { owner, other, relay, job } = await runningOnOwner(4)
+    const first = client()
+    const leaving = owner.attach(relay.id, first.stream)
+    await job.send('5')
+    first.leave()
+    await leaving
+    const resumed = client('2')
+    const attached = other.attach(relay.id, resumed.stream)
+    await job.send('6')
+    job.finish()
+    expect(await attached).toEqual({ clientDisconnected: false, end: { status: 'done' } })
+    expect(ids(resumed.io)).toEqual(['3', '4', '5', '6'])
+  })
+
+  it('ignores events the owner published after the other hub ended the relay', async () => {
+    const { backplane, other, relay } = await runningOnOwner(1)
     expect(await other.stop(relay.id)).toBe(true)
     // What a remote owner that had not heard of the stop yet could still publish.
-    backplane.publish(relayLogChannel(relay.id), eventRecord(2, { data: '2' }), logLimits(9, 999))
+    backplane.publish(
+      relayLogChannel(relay.id),
+      eventsRecord(2, eventFrame(2, { data: '2' })),
+      logLimits(9, 999)
+    )
     const complete = client('1')
     await other.attach(relay.id, complete.stream)
     expect(complete.io).toEqual(['204'])

@@ -15,7 +15,8 @@ import {
   type RelayProducer,
   type ResolvedHubOptions,
 } from './options.js'
-import { endRecord, logLimits, NO_HISTORY, PRESENCE_RECORD, START_RECORD } from './records.js'
+import { logLimits, NO_HISTORY, PRESENCE_RECORD, START_RECORD } from './records.js'
+import { countEvents, endElsewhere } from './remote.js'
 import { RunningRelay, type RelayOwner } from './running-relay.js'
 import { checkRelayId, openSource, randomRelayId, type RelaySource } from './source.js'
 
@@ -81,6 +82,8 @@ class Hub implements RelayHub, RelayOwner {
   /** Clients attached here, by relay id. */
   readonly #attached = new Map<string, Set<Attachment>>()
   #timer: ReturnType<typeof setInterval> | undefined
+  /** Lease renewals, checks and presence pings under way, which `close` waits for. */
+  readonly #inFlight = new Set<Promise<unknown>>()
   #closed = false
 
   constructor(options: ResolvedHubOptions) {
@@ -169,6 +172,8 @@ class Hub implements RelayHub, RelayOwner {
       return { clientDisconnected: false, end }
     }
     this.#join(attachment)
+    // The hub closed while the replay was read: the client reconnects elsewhere.
+    if (this.#closed) attachment.cut()
     try {
       return await attachment.run()
     } finally {
@@ -190,7 +195,7 @@ class Hub implements RelayHub, RelayOwner {
     if (local !== undefined) return local.finish(end)
     const state = await this.#settle(id)
     if (state?.status !== 'running') return false
-    return this.#endElsewhere(id, state, end)
+    return endElsewhere(this.#options, id, state, end)
   }
 
   async get(id: string): Promise<RelayInfo | undefined> {
@@ -199,19 +204,25 @@ class Hub implements RelayHub, RelayOwner {
     const local = this.#running.get(id)
     const state = await this.#settle(id)
     if (state === undefined) return undefined
-    const events = local !== undefined && state.status === 'running' ? local.events : state.events
+    let events = state.events
+    if (state.status === 'running') {
+      events =
+        local !== undefined ? local.events : await countEvents(this.#options, id, state.events)
+    }
     return { id, status: state.status, events }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#unschedule()
     const shutdown: RelayEnd = { status: 'stopped', reason: 'shutdown' }
     await Promise.all([...this.#running.values()].map((relay) => relay.finish(shutdown)))
     for (const attachments of this.#attached.values()) {
       for (const attachment of attachments) attachment.cut()
     }
-    this.#unschedule()
+    // Nothing this hub started writes to the backplane once `close` resolved.
+    while (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight)
   }
 
   released(relay: RunningRelay): void {
@@ -236,20 +247,8 @@ class Hub implements RelayHub, RelayOwner {
     const state = await backplane.readRelay(id)
     if (state?.status !== 'running' || state.leaseUntil >= Date.now()) return state
     if (this.#running.has(id)) return state
-    await this.#endElsewhere(id, state, { status: 'failed', reason: 'owner-lost' })
+    await endElsewhere(this.#options, id, state, { status: 'failed', reason: 'owner-lost' })
     return backplane.readRelay(id)
-  }
-
-  /** Ends a relay this instance does not run: the shared state, then the final `end`. */
-  async #endElsewhere(id: string, state: RelayState, end: RelayEnd): Promise<boolean> {
-    const { backplane, retention } = this.#options
-    const ended = await backplane.updateRelay(
-      id,
-      { ...end, events: state.events, leaseUntil: 0 },
-      retention
-    )
-    if (ended) await backplane.publish(relayLogChannel(id), endRecord(end), this.#logLimits())
-    return ended
   }
 
   #join(attachment: Attachment): void {
@@ -277,27 +276,43 @@ class Hub implements RelayHub, RelayOwner {
 
   /** Tells the instance running the relay that clients are attached here. */
   #announce(id: string): void {
+    if (this.#closed) return
     try {
       const sent = this.#options.backplane.publish(
         relayPresenceChannel(id),
         PRESENCE_RECORD,
         NO_HISTORY
       )
-      if (typeof sent !== 'string') sent.catch((error: unknown) => this.#options.onError(error, id))
+      if (typeof sent !== 'string') {
+        this.#track(sent.catch((error: unknown) => this.#options.onError(error, id, 'presence')))
+      }
     } catch (error) {
-      this.#options.onError(error, id)
+      this.#options.onError(error, id, 'presence')
     }
   }
 
   /** Renews the leases of the relays run here; watches those run elsewhere for clients here. */
   readonly #tick = (): void => {
     const now = Date.now()
-    for (const relay of this.#running.values()) void relay.renew(now)
+    for (const relay of this.#running.values()) this.#track(relay.renew(now))
     for (const [id, attachments] of this.#attached) {
       if (this.#running.has(id)) continue
       this.#announce(id)
-      void this.#watch(id, attachments).catch((error: unknown) => this.#options.onError(error, id))
+      this.#track(
+        this.#watch(id, attachments).catch((error: unknown) => {
+          this.#options.onError(error, id, 'state-check')
+        })
+      )
     }
+  }
+
+  /** Keeps a write under way until it settles, for `close` to wait for. */
+  #track(work: Promise<unknown>): void {
+    this.#inFlight.add(work)
+    const settled = (): void => {
+      this.#inFlight.delete(work)
+    }
+    work.then(settled, settled)
   }
 
   /** Ends the clients of a relay whose instance died, or whose record is gone. */
@@ -309,7 +324,7 @@ class Hub implements RelayHub, RelayOwner {
   }
 
   #schedule(): void {
-    if (this.#timer !== undefined) return
+    if (this.#timer !== undefined || this.#closed) return
     const { lease, orphanTimeout } = this.#options
     const every = Math.max(10, Math.min(lease, orphanTimeout) / 3)
     this.#timer = unref(setInterval(this.#tick, every))

@@ -12,6 +12,7 @@ export type {
   AttachResult,
   Relay,
   RelayEnd,
+  RelayErrorKind,
   RelayHubOptions,
   RelayInfo,
   RelayProducer,

@@ -50,12 +50,28 @@ export interface RelayHubOptions {
    */
   lease?: number
   /**
-   * Receives what ended a relay `failed`: the producer's error, the upstream's, the
-   * backplane's.
-   * @defaultValue console.error
+   * Receives the errors of relays: what ended one `failed` (the producer's error, the
+   * upstream's, the backplane's, a full log), and the backplane's failures that did not (see
+   * {@link RelayErrorKind}). An error it throws is ignored.
+   * @defaultValue logs with `console.error`, saying what failed
    */
-  onError?: (error: unknown, relayId: string) => void
+  onError?: (error: unknown, relayId: string, kind: RelayErrorKind) => void
 }
+
+/**
+ * What an error given to `onError` did:
+ * - `'failed'`: it ended the relay `failed`; its {@link RelayEnd} tells the reason.
+ * - `'end-not-recorded'`: the relay ended here, but the backplane did not take its end; other
+ *   instances end it `failed` (`owner-lost`) once its lease passes.
+ * - `'lease-renewal'`: renewing the relay's lease failed; it runs on, and the next renewal
+ *   (a third of `lease` later) tries again.
+ * - `'presence'`: telling the instance that runs the relay that clients are attached here
+ *   failed; the next try comes with the next check.
+ * - `'state-check'`: reading the state of a relay run elsewhere, for the clients attached
+ *   here, failed; the next check tries again.
+ */
+export type RelayErrorKind =
+  'failed' | 'end-not-recorded' | 'lease-renewal' | 'presence' | 'state-check'
 
 /** What a producer gets: where to send its events, and when to stop. */
 export interface RelayProducerContext {
@@ -94,8 +110,9 @@ export interface RelayInfo {
   id: string
   status: RelayStatus
   /**
-   * Events in its log, not counting the final `end`. Exact on the instance that runs it and
-   * once it ended there; elsewhere, as of its last lease renewal while it runs.
+   * Events in its log, not counting the final `end`, as of the call, on any instance: another
+   * instance than the one running it reads the count from the log (the events published since
+   * the last lease renewal).
    */
   events: number
 }
@@ -117,7 +134,7 @@ export interface ResolvedHubOptions {
   readonly maxBytes: number
   readonly maxRelays: number
   readonly lease: number
-  readonly onError: (error: unknown, relayId: string) => void
+  readonly onError: (error: unknown, relayId: string, kind: RelayErrorKind) => void
 }
 
 const BACKPLANE_METHODS = [
@@ -152,9 +169,16 @@ export function resolveHubOptions(options: unknown): ResolvedHubOptions {
       `The option "backplane" must be a backplane that keeps relays (${BACKPLANE_METHODS.join(', ')}); got ${describe(backplane)}.`
     )
   }
-  const onError = given.onError ?? defaultOnError
-  if (typeof onError !== 'function') {
-    throw new TypeError(`The option "onError" must be a function; got ${describe(onError)}.`)
+  const report = given.onError ?? defaultOnError
+  if (typeof report !== 'function') {
+    throw new TypeError(`The option "onError" must be a function; got ${describe(report)}.`)
+  }
+  const onError = (error: unknown, relayId: string, kind: RelayErrorKind): void => {
+    try {
+      report(error, relayId, kind)
+    } catch {
+      // An error handler that throws has nowhere left to report to.
+    }
   }
   return {
     backplane,
@@ -168,8 +192,17 @@ export function resolveHubOptions(options: unknown): ResolvedHubOptions {
   }
 }
 
-function defaultOnError(error: unknown, relayId: string): void {
-  console.error(`Relay ${relayId} failed:`, error)
+/** What the default `onError` says happened, by kind. */
+const ERROR_MESSAGES: Readonly<Record<RelayErrorKind, string>> = {
+  failed: 'failed',
+  'end-not-recorded': 'ended, but the backplane did not take its end',
+  'lease-renewal': 'runs on, but renewing its lease failed (tried again at the next renewal)',
+  presence: 'has clients here, but telling the instance that runs it so failed',
+  'state-check': 'has clients here, but reading its state failed (tried again shortly)',
+}
+
+function defaultOnError(error: unknown, relayId: string, kind: RelayErrorKind): void {
+  console.error(`Relay ${relayId} ${ERROR_MESSAGES[kind]}:`, error)
 }
 
 function duration(

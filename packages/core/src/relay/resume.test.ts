@@ -48,6 +48,8 @@ function range(cursor: number, last: number): string[] {
 const session = fc.record({
   /** Events the producer sends while this client is attached. */
   produced: fc.nat({ max: 12 }),
+  /** Events it sends in one turn, which the log keeps in one record. */
+  burst: fc.integer({ min: 1, max: 4 }),
   /** Event loop turns before the client drops. */
   leaveAfter: fc.nat({ max: 6 }),
   /** Which cursor the client comes back with: how far behind its last id, or none. */
@@ -59,10 +61,11 @@ describe('resuming a relay', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat({ max: 10 }),
+        fc.integer({ min: 1, max: 4 }),
         fc.array(session, { maxLength: 6 }),
         fc.nat({ max: 40 }),
         fc.constantFrom<ReplayTiming>('at-once', 'read-then-wait', 'wait-then-read'),
-        async (before, sessions, finalCursor, timing) => {
+        async (before, firstBurst, sessions, finalCursor, timing) => {
           const relays = createRelayHub({
             orphanTimeout: Infinity,
             backplane: backplaneWith(timing),
@@ -71,16 +74,19 @@ describe('resuming a relay', () => {
             const job = controlled()
             const relay = await relays.start(job.producer)
             let produced = 0
-            const produce = async (count: number): Promise<void> => {
-              for (let n = 0; n < count; n++) await job.send(String(++produced))
+            const produce = async (count: number, burst: number): Promise<void> => {
+              for (let left = count; left > 0; left -= burst) {
+                const size = Math.min(burst, left)
+                await Promise.all(Array.from({ length: size }, () => job.send(String(++produced))))
+              }
             }
-            await produce(before)
+            await produce(before, firstBurst)
             let cursor: number | undefined
-            for (const { produced: during, leaveAfter, cursorBack } of sessions) {
+            for (const { produced: during, burst, leaveAfter, cursorBack } of sessions) {
               const c = client(cursor === undefined ? undefined : String(cursor))
               const attached = relays.attach(relay.id, c.stream)
               // Events keep coming while the client's replay is read.
-              await produce(during)
+              await produce(during, burst)
               await turns(leaveAfter)
               c.leave()
               expect(await attached).toEqual({ clientDisconnected: true })

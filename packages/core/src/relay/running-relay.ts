@@ -5,13 +5,12 @@ import {
   relayLogChannel,
   relayPresenceChannel,
   type BackplaneListener,
-  type BackplaneRecord,
   type BackplaneSubscription,
   type HistoryLimits,
   type RelayState,
 } from '../channel/backplane.js'
 import type { UpstreamCall } from '../upstream/call.js'
-import { endRecord, eventRecord, logLimits, readEntry } from './records.js'
+import { endRecord, eventFrame, eventsRecord, logLimits, readEntry } from './records.js'
 import type { Relay, RelayEnd, RelayProducer, ResolvedHubOptions } from './options.js'
 
 /** What a running relay tells its hub. */
@@ -31,6 +30,10 @@ export class RunningRelay implements Relay {
   /** Events appended to the log. */
   events = 0
   #bytes = 0
+  /** Frames of events appended since the last publish, which carries them together. */
+  #batch = ''
+  /** The next publish, scheduled for the end of this turn, of a producer's events. */
+  #scheduled: Promise<void> | undefined
   readonly #done = deferred<RelayEnd>()
   readonly #options: ResolvedHubOptions
   readonly #owner: RelayOwner
@@ -97,10 +100,10 @@ export class RunningRelay implements Relay {
       for (;;) {
         if (this.#end !== undefined) return
         if (!(await call.read())) break
-        let last: Promise<void> | undefined
-        for (const event of call.queue) last = this.#append(event) ?? last
+        for (const event of call.queue) this.#append(event)
         call.queue.length = 0
-        if (last !== undefined) await last
+        const published = this.#publish()
+        if (published !== undefined) await published
       }
       await this.finish({ status: 'done' })
     } catch (error) {
@@ -119,10 +122,11 @@ export class RunningRelay implements Relay {
     const context = {
       send: (event: SseEvent): Promise<void> => {
         try {
-          return this.#append(event) ?? Promise.resolve()
+          this.#append(event)
         } catch (error) {
           return Promise.reject(error)
         }
+        return this.#publishSoon()
       },
       signal: this.#abort.signal,
     }
@@ -142,7 +146,7 @@ export class RunningRelay implements Relay {
    */
   async fail(error: unknown, reason: string): Promise<void> {
     if (this.#end !== undefined) return
-    this.#options.onError(error, this.id)
+    this.#options.onError(error, this.id, 'failed')
     await this.finish({ status: 'failed', reason })
   }
 
@@ -155,6 +159,10 @@ export class RunningRelay implements Relay {
    */
   async finish(end: RelayEnd): Promise<boolean> {
     if (this.#end !== undefined) return false
+    // Events appended before the end go before it.
+    void this.#publish()
+    // Publishing them failed, which ended the relay.
+    if (this.ended) return false
     this.#halt(end)
     const { backplane, retention } = this.#options
     const state: RelayState = { ...end, status: end.status, events: this.events, leaseUntil: 0 }
@@ -163,7 +171,7 @@ export class RunningRelay implements Relay {
       ended = await backplane.updateRelay(this.id, state, retention)
       if (ended) await backplane.publish(this.#log, endRecord(end), this.#limits)
     } catch (error) {
-      this.#options.onError(error, this.id)
+      this.#options.onError(error, this.id, 'end-not-recorded')
       ended = false
     }
     if (ended) this.#resolve(end)
@@ -185,7 +193,7 @@ export class RunningRelay implements Relay {
       renewed = await backplane.updateRelay(this.id, state, lease + retention)
     } catch (error) {
       // The next renewal may succeed; the lease allows for two misses.
-      this.#options.onError(error, this.id)
+      this.#options.onError(error, this.id, 'lease-renewal')
       return
     }
     if (!renewed && !this.ended) await this.#concludeFromState()
@@ -212,28 +220,55 @@ export class RunningRelay implements Relay {
   }
 
   /**
-   * Appends one event to the log.
-   * @returns The backplane's pending publish, if it answers asynchronously.
+   * Appends one event to the log: to the batch the next {@link #publish} carries.
    * @throws TypeError for an event that cannot be sent.
    */
-  #append(event: SseEvent): Promise<void> | undefined {
-    if (this.#end !== undefined) return undefined
+  #append(event: SseEvent): void {
+    if (this.#end !== undefined) return
     const n = this.events + 1
-    const record: BackplaneRecord = eventRecord(n, event)
-    const bytes = utf8Length(record.body)
-    const { maxEvents, maxBytes, backplane } = this.#options
+    const frame = eventFrame(n, event)
+    const bytes = utf8Length(frame)
+    const { maxEvents, maxBytes } = this.#options
     if (n > maxEvents || this.#bytes + bytes > maxBytes) {
       void this.fail(
         new RangeError(`The relay's log is full (maxEvents ${maxEvents}, maxBytes ${maxBytes}).`),
         'log-full'
       )
-      return undefined
+      return
     }
     this.events = n
     this.#bytes += bytes
+    this.#batch += frame
+  }
+
+  /**
+   * Publishes the producer's events at the end of this turn of the event loop, in one record
+   * with those it sends in the same turn.
+   * @returns Settles once the backplane took them.
+   */
+  #publishSoon(): Promise<void> {
+    this.#scheduled ??= Promise.resolve().then(() => {
+      this.#scheduled = undefined
+      return this.#publish()
+    })
+    return this.#scheduled
+  }
+
+  /**
+   * Publishes the batch of events, if any, as one record; a failure ends the relay.
+   * @returns The backplane's pending publish, if it answers asynchronously.
+   */
+  #publish(): Promise<void> | undefined {
+    const frames = this.#batch
+    if (frames === '') return undefined
+    this.#batch = ''
     let seq: string | Promise<string>
     try {
-      seq = backplane.publish(this.#log, record, this.#limits)
+      seq = this.#options.backplane.publish(
+        this.#log,
+        eventsRecord(this.events, frames),
+        this.#limits
+      )
     } catch (error) {
       void this.fail(error, 'backplane-error')
       return undefined
