@@ -71,6 +71,7 @@ describe.each(adapterApps)('stream debug logs on $name', (adapter: AdapterApp) =
       'x-auth-token': '[redacted]',
     })
     expect(records[1]!.details).toMatchObject({ type: 'token', clientLeft: false })
+    expect(records[2]!.details).toMatchObject({ reason: 'refused', status: 503 })
     expect(JSON.stringify(records)).not.toContain(SECRET)
     // The log wraps the middleware's own counting; the figures still move.
     expect(app.stats()).toMatchObject({ open: 0, started: 1, refused: 1, eventsSent: 1 })

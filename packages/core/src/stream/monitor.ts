@@ -45,6 +45,11 @@ export interface StreamMonitor {
   blocked?(stream: object, bufferedBytes: number): void
   /** The client took what was buffered; the stream may write again. */
   drained?(stream: object): void
+  /**
+   * An admission limit refused the stream, which is about to end as `'refused'`.
+   * @param status - The status the request is answered with: `503` or `429`.
+   */
+  refused?(stream: object, status: number): void
   /** An upstream call of the stream started (`1`) or settled (`-1`). */
   upstream(change: 1 | -1): void
 }

@@ -176,14 +176,18 @@ describe('stream debug log', () => {
     })
   })
 
-  it("logs a refused stream's end with reason 'refused', and no start", () => {
-    const records: string[] = []
-    const options = resolveStreamOptions({
-      debug: (message, details) => records.push(`${message} ${String(details?.reason)}`),
-    })
-    createRefusedStream(undefined, options)
-    expect(records).toEqual(['stream-end refused'])
-  })
+  it.each([503, 429])(
+    "logs a stream refused with %i as one end with reason 'refused', and no start",
+    (status) => {
+      const records: LogRecord[] = []
+      const options = resolveStreamOptions({
+        debug: (message, { ms: _ms, stream: _stream, ...details } = {}) =>
+          records.push({ message, details }),
+      })
+      createRefusedStream(undefined, options, status)
+      expect(records).toEqual([{ message: 'stream-end', details: { reason: 'refused', status } }])
+    }
+  )
 
   it('switches on per stream in init() and off again', async () => {
     const { stream, records } = logged({ debug: false })

@@ -11,6 +11,8 @@ interface LoggedStream {
   readonly log: Log
   /** When the current backpressure wait began (`performance.now()`), if one is under way. */
   blockedAt: number | undefined
+  /** The status a refused stream's request is answered with. */
+  refusedWith: number | undefined
   events: number
   bytes: number
 }
@@ -87,13 +89,23 @@ class StreamLogMonitor implements StreamMonitor {
     entry.log('stream-drain', { waited })
   }
 
+  refused(stream: object, status: number): void {
+    this.counting?.refused?.(stream, status)
+    this.#entry(stream).refusedWith = status
+  }
+
   ended(stream: object, reason: SseEndReason, opened: boolean): void {
     this.counting?.ended(stream, reason, opened)
     // A stream that never started has no life to tell, unless a limit refused it.
     if (!opened && reason !== 'refused') return
     const entry = this.#entry(stream)
     this.#streams.delete(stream)
-    entry.log('stream-end', { reason, events: entry.events, bytes: entry.bytes })
+    entry.log(
+      'stream-end',
+      entry.refusedWith === undefined
+        ? { reason, events: entry.events, bytes: entry.bytes }
+        : { reason, status: entry.refusedWith }
+    )
   }
 
   upstream(change: 1 | -1): void {
@@ -106,6 +118,7 @@ class StreamLogMonitor implements StreamMonitor {
       entry = {
         log: numberedLog(this.#logger, 'stream', ++streamCount),
         blockedAt: undefined,
+        refusedWith: undefined,
         events: 0,
         bytes: 0,
       }
