@@ -189,13 +189,23 @@ describe('stream debug log', () => {
     }
   )
 
-  it('switches on per stream in init() and off again', async () => {
+  it('switches on for one stream in init()', async () => {
     const { stream, records } = logged({ debug: false })
     const seen: string[] = []
     stream.init({ debug: (message) => seen.push(message) })
     await stream.send({ data: 'x' })
     expect(records).toEqual([])
     expect(seen).toEqual(['stream-open', 'stream-send'])
+  })
+
+  it('switches off for one stream in init(), which still counts in its group', async () => {
+    const group = createStreamGroup()
+    const { stream, records } = logged({ group })
+    stream.init({ debug: false })
+    await stream.send({ data: 'x' })
+    stream.close()
+    expect(records).toEqual([])
+    expect(group.stats()).toMatchObject({ started: 1, eventsSent: 1, ended: { closed: 1 } })
   })
 
   it('writes to console.debug with the [ssekit] prefix for debug: true and for NODE_DEBUG', () => {
