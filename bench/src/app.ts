@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  * - `GET /durable?…`: the same through a durable relay (ssekit core only); ids from 1, and a
  *   final `end` event.
  * - `GET /subscribe`: joins the broadcast channel, for apps with `broadcast`.
+ * - `GET /storm`: an open stream in a group that `closeAll` ends (ssekit core only).
  */
 export interface BenchApp {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => unknown
@@ -23,6 +24,13 @@ export interface BenchApp {
    * from a baseline that stays put.
    */
   readonly settled?: () => Promise<void>
+  /**
+   * Ends every `/storm` stream with a final `retry` of `retry` ms, spread over `spread` ms;
+   * streams opened afterwards join a new group.
+   */
+  readonly closeAll?: (retry: number, spread: number) => Promise<void>
+  /** Diagnostics messages the app's subscribers received, for apps that subscribe. */
+  readonly observed?: () => number
 }
 
 /** What a server process knows when it builds its app. */

@@ -3,6 +3,8 @@ import { nowMicros } from './clock.js'
 import { FrameCounter, RawResponse } from './http-reader.js'
 import { answerCalls } from './ipc.js'
 import { summarize, type Summary } from './stats.js'
+import { churn } from './churn-client.js'
+import { stormCollect, stormOpen } from './storm-client.js'
 
 /**
  * The client process: raw sockets, counting or parsing what servers send. One process serves
@@ -136,6 +138,10 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
 }
 
 answerCalls({
+  churn,
+  stormOpen,
+  stormCollect,
+
   /** Reads a stream to its end, counting frames only. */
   throughput: (target: Target) =>
     new Promise((resolve) => {

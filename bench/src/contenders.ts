@@ -4,6 +4,9 @@ export const CONTENDERS = {
   'better-sse': 'better-sse 0.16',
   'hono-streamsse': 'Hono `streamSSE` on @hono/node-server',
   'ssekit-core': 'ssekit core on `node:http`',
+  'ssekit-core-observed': 'ssekit core, `ssekit:stream:start`/`end` subscribed',
+  'ssekit-core-traced':
+    'ssekit core, stream channels and the `ssekit:upstream` tracing channel subscribed',
   'ssekit-express': 'ssekit Express adapter',
   'ssekit-koa': 'ssekit Koa adapter',
   'ssekit-hono': 'ssekit Hono adapter on @hono/node-server',
@@ -42,6 +45,13 @@ export const BROADCASTERS: readonly ContenderName[] = [
   'ssekit-express',
   'ssekit-koa',
   'ssekit-hono',
+]
+
+/** The contenders of the diagnostics-cost scenario, the reference (no subscriber) first. */
+export const OBSERVED: readonly ContenderName[] = [
+  'ssekit-core',
+  'ssekit-core-observed',
+  'ssekit-core-traced',
 ]
 
 /** The idle-memory contenders: the streamers plus each framework alone. */

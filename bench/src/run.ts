@@ -6,17 +6,20 @@ import type { ContenderName } from './contenders.js'
 import { Child } from './ipc.js'
 import { report } from './report.js'
 import { broadcast } from './scenarios/broadcast.js'
+import { diagnostics } from './scenarios/diagnostics.js'
 import { durable } from './scenarios/durable.js'
 import { idle } from './scenarios/idle.js'
 import { relay } from './scenarios/relay.js'
 import { slow } from './scenarios/slow.js'
+import { storm } from './scenarios/storm.js'
 import { throughput } from './scenarios/throughput.js'
 
 /*
  * `pnpm bench`: every scenario, full size (under 10 minutes), results in bench/results/.
  * `--quick`: smaller and fewer runs (under 2 minutes), printed only.
  * `--check`: tiny runs that check every contender serves every scenario correctly.
- * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast, durable).
+ * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast, durable, storm,
+ *   diagnostics).
  * `--profile=name`: run that contender's servers under `--cpu-prof`, into bench/profiles/.
  */
 const args = process.argv.slice(2)
@@ -27,7 +30,7 @@ const option = (name: string): string | undefined =>
 const only = option('only')?.split(',')
 const profile = option('profile') as ContenderName | undefined
 
-const scenarios = { throughput, idle, slow, relay, broadcast, durable }
+const scenarios = { throughput, idle, slow, relay, broadcast, durable, storm, diagnostics }
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
 const started = new Date()

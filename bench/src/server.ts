@@ -11,6 +11,9 @@ const factories: Record<ContenderName, () => Promise<AppFactory>> = {
   'better-sse': async () => (await import('./apps/better-sse.js')).betterSse,
   'hono-streamsse': async () => (await import('./apps/hono-stream-sse.js')).honoStreamSse,
   'ssekit-core': async () => (await import('./apps/ssekit-core.js')).ssekitCore,
+  'ssekit-core-observed': async () =>
+    (await import('./apps/ssekit-observed.js')).ssekitCoreObserved,
+  'ssekit-core-traced': async () => (await import('./apps/ssekit-observed.js')).ssekitCoreTraced,
   'ssekit-express': async () => (await import('./apps/ssekit-express.js')).ssekitExpress,
   'ssekit-koa': async () => (await import('./apps/ssekit-koa.js')).ssekitKoa,
   'ssekit-hono': async () => (await import('./apps/ssekit-hono.js')).ssekitHono,
@@ -51,6 +54,14 @@ answerCalls({
         else resolve(count)
       })
     }),
+  observed: () => app.observed?.() ?? 0,
+  closeAll: async ({ retry, spread }: { retry: number; spread: number }) => {
+    const closeAll = app.closeAll
+    if (closeAll === undefined) throw new Error(`${name} has no closeAll`)
+    const at = nowMicros()
+    await closeAll(retry, spread)
+    return { at }
+  },
   broadcast: async ({ index }: { index: number }) => {
     const broadcast = app.broadcast
     if (broadcast === undefined) throw new Error(`${name} has no broadcast`)

@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createNodeSink, createRelayHub, createSseStream, type SseStream } from '@ssekit/core'
+import {
+  createNodeSink,
+  createRelayHub,
+  createSseStream,
+  createStreamGroup,
+  type SseStream,
+} from '@ssekit/core'
 import { benchChannel } from '../channel.js'
 import {
   pathOf,
@@ -108,6 +114,7 @@ export const ssekitCore: AppFactory = async ({ upstream, redis }) => {
   const channel = await benchChannel(redis)
   const streamOf = (req: IncomingMessage, res: ServerResponse): SseStream =>
     createSseStream(createNodeSink(req, res))
+  let stormGroup = createStreamGroup()
   return {
     listener: (req, res) => {
       switch (pathOf(req.url)) {
@@ -123,11 +130,18 @@ export const ssekitCore: AppFactory = async ({ upstream, redis }) => {
           return void durable.route(streamOf(req, res), req.url)
         case '/subscribe':
           return void channel.subscribe(streamOf(req, res))
+        case '/storm':
+          return void createSseStream(createNodeSink(req, res), { group: stormGroup }).init()
         default:
           res.writeHead(404).end()
       }
     },
     broadcast: (data) => channel.broadcast({ data }),
     settled: durable.settled,
+    closeAll: (retry, spread) => {
+      const group = stormGroup
+      stormGroup = createStreamGroup()
+      return group.closeAll({ event: { event: 'shutdown', data: '', retry }, spread })
+    },
   }
 }

@@ -34,7 +34,7 @@ export function admitStream(
   if (admission === undefined) return { stream: create(), refusal: undefined }
   const verdict = admission.admit(request, peer)
   if (typeof verdict !== 'string') {
-    return { stream: createRefusedStream(lastEventId(), options), refusal: verdict }
+    return { stream: createRefusedStream(lastEventId(), options, verdict.status), refusal: verdict }
   }
   const stream = create()
   admission.admitted(stream, verdict)

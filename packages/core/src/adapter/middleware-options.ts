@@ -5,6 +5,7 @@ import {
   type SseStreamOptions,
 } from '../stream/options.js'
 import type { StreamMonitor } from '../stream/monitor.js'
+import { loggedMonitor } from '../stream/stream-log.js'
 import type { SseStats } from '../stream/stats.js'
 import { resolveAdmission, type AdmissionOptions, type StreamAdmission } from './admission.js'
 import {
@@ -75,8 +76,11 @@ export function resolveMiddlewareOptions(
   const group = resolved.group ?? createStreamGroup()
   const admission = resolveAdmission(options)
   const stats = statsOf(group)
-  if (admission === undefined) return extendResolved(resolved, { group, admission, monitor: stats })
-  const monitor: StreamMonitor = {
+  const { logger } = resolved
+  if (admission === undefined) {
+    return extendResolved(resolved, { group, admission, monitor: loggedMonitor(stats, logger) })
+  }
+  const counting: StreamMonitor = {
     opened: () => {
       stats.opened()
     },
@@ -84,14 +88,14 @@ export function resolveMiddlewareOptions(
       admission.release(stream)
       stats.ended(stream, reason, opened)
     },
-    sent: (frame) => {
-      stats.sent(frame)
+    sent: (stream, frame) => {
+      stats.sent(stream, frame)
     },
     upstream: (change) => {
       stats.upstream(change)
     },
   }
-  return extendResolved(resolved, { group, admission, monitor })
+  return extendResolved(resolved, { group, admission, monitor: loggedMonitor(counting, logger) })
 }
 
 /**

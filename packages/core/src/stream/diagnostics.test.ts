@@ -117,7 +117,7 @@ describe('stream diagnostics', () => {
   })
 
   it("publishes 'refused', without a start, when a limit refuses the stream", () => {
-    streams.push(createRefusedStream(undefined, resolveStreamOptions({})))
+    streams.push(createRefusedStream(undefined, resolveStreamOptions({}), 503))
     expect(seen).toEqual(['end refused'])
   })
 

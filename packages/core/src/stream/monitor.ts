@@ -20,18 +20,36 @@ export type SseEndReason =
 
 /**
  * Core-internal: told when the streams of one middleware (or group) start, write and end. It
- * lives in the resolved options, so a stream pays nothing for it beyond a call per event.
+ * lives in the resolved options, so a stream pays nothing for it beyond a call per event. The
+ * optional members are called on slow paths only (a send after the end, backpressure).
  */
 export interface StreamMonitor {
-  /** The stream (an `SseStream`) answered 200 and may write. */
-  opened(stream: object): void
+  /**
+   * The stream (an `SseStream`) answered 200 and may write.
+   * @param headers - The response headers it sent.
+   */
+  opened(stream: object, headers: Readonly<Record<string, string>>): void
   /**
    * The stream ended, whether or not it had opened. Called once per stream.
    * @param opened - Whether it had opened.
    */
   ended(stream: object, reason: SseEndReason, opened: boolean): void
   /** The stream wrote a frame of one or more events (or a comment) for the client. */
-  sent(frame: string): void
+  sent(stream: object, frame: string): void
+  /** A send found the stream ended: the frame was not written. */
+  unsent?(stream: object, frame: string): void
+  /**
+   * A write met backpressure: the client has not taken what was written yet.
+   * @param bufferedBytes - Bytes still unsent.
+   */
+  blocked?(stream: object, bufferedBytes: number): void
+  /** The client took what was buffered; the stream may write again. */
+  drained?(stream: object): void
+  /**
+   * An admission limit refused the stream, which is about to end as `'refused'`.
+   * @param status - The status the request is answered with: `503` or `429`.
+   */
+  refused?(stream: object, status: number): void
   /** An upstream call of the stream started (`1`) or settled (`-1`). */
   upstream(change: 1 | -1): void
 }

@@ -9,6 +9,8 @@ import {
 import { formatEventOption, type SseEvent } from '../event/format.js'
 import { isStreamGroup, statsOf, type SseStreamGroup } from './stream-group.js'
 import type { StreamMonitor } from './monitor.js'
+import { checkDebug, pickLogger, type SseLogger } from '../util/log.js'
+import { countingMonitor, loggedMonitor } from './stream-log.js'
 
 /**
  * What a stream does with a send that finds more than `maxBufferedBytes` still unsent, which
@@ -81,6 +83,17 @@ export interface SseStreamOptions {
    * {@link SseStreamGroup.closeAll}. Adapters' `sse()` middleware creates one per factory.
    */
   group?: SseStreamGroup
+  /**
+   * `true` writes debug records of the stream's life through `console.debug`, each line
+   * prefixed `[ssekit]`; a function receives them instead, as for upstream calls.
+   * `NODE_DEBUG=ssekit` turns logging on for every stream. Records: `stream-open` (status,
+   * headers), `stream-send` (event type, bytes, whether the client had left),
+   * `stream-backpressure` and `stream-drain` (a write waiting on the client, and for how
+   * long), `stream-end` (the reason, events and bytes sent). Credentials in headers are
+   * redacted; event data never appears.
+   * @defaultValue false
+   */
+  debug?: boolean | SseLogger
 }
 
 /** {@link SseStreamOptions} with every default applied. */
@@ -97,7 +110,12 @@ export interface ResolvedStreamOptions {
   /** `finalEvent`, serialized once. */
   readonly finalFrame: string | undefined
   readonly group: SseStreamGroup | undefined
-  /** Core-internal: the middleware's watcher of its streams; not an option users set. */
+  /** Where debug records go, if anywhere: `debug`, or `NODE_DEBUG=ssekit`. */
+  readonly logger: SseLogger | undefined
+  /**
+   * Core-internal: the middleware's watcher of its streams, wrapped in the debug log when
+   * `logger` is set; not an option users set.
+   */
   readonly monitor: StreamMonitor | undefined
 }
 
@@ -128,7 +146,20 @@ const DEFAULTS: ResolvedStreamOptions = {
   maxDuration: 0,
   finalFrame: undefined,
   group: undefined,
+  logger: undefined,
   monitor: undefined,
+}
+
+/** The defaults when `NODE_DEBUG` names `ssekit`: every stream logs to `console.debug`. */
+let debugDefaults: ResolvedStreamOptions | undefined
+
+/** The defaults, with the debug log on when `NODE_DEBUG` asks for it. */
+function defaults(): ResolvedStreamOptions {
+  const logger = pickLogger(undefined)
+  if (logger === undefined) return DEFAULTS
+  debugDefaults ??= { ...DEFAULTS, logger, monitor: loggedMonitor(undefined, logger) }
+  resolved.add(debugDefaults)
+  return debugDefaults
 }
 
 /**
@@ -137,21 +168,23 @@ const DEFAULTS: ResolvedStreamOptions = {
  * resolves once and each request reuses the result.
  *
  * @param overrides - Options given by the caller; `undefined` fields keep the base value.
- * @param base - Already resolved options to start from.
+ * @param given - Already resolved options to start from; the defaults pick up `NODE_DEBUG`.
  * @returns The resolved options.
  * @throws TypeError naming the first invalid option.
  */
 export function resolveStreamOptions(
   overrides: SseStreamOptions | undefined,
-  base: ResolvedStreamOptions = DEFAULTS
+  given: ResolvedStreamOptions = DEFAULTS
 ): ResolvedStreamOptions {
-  if (overrides === undefined) return base
+  if (overrides === undefined) return given === DEFAULTS ? defaults() : given
   if (typeof (overrides as unknown) !== 'object' || (overrides as unknown) === null) {
     throw new TypeError(`SSE stream options must be an object; got ${describe(overrides)}.`)
   }
-  if (base === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
+  if (given === DEFAULTS && resolved.has(overrides)) return overrides as ResolvedStreamOptions
+  const base = given === DEFAULTS ? defaults() : given
   const { heartbeat, heartbeatEvent, retry, headers, maxBufferedBytes, slowClient } = overrides
-  const { sendTimeout, maxDuration, finalEvent, group } = overrides
+  const { sendTimeout, maxDuration, finalEvent, group, debug } = overrides
+  const logger = debug === undefined ? base.logger : pickLogger(checkDebug(debug))
   const result: ResolvedStreamOptions = {
     heartbeat:
       heartbeat === undefined ? base.heartbeat : checkMilliseconds(heartbeat, option('heartbeat')),
@@ -178,11 +211,26 @@ export function resolveStreamOptions(
     finalFrame:
       finalEvent === undefined ? base.finalFrame : formatEventOption(finalEvent, 'finalEvent'),
     group: group === undefined ? base.group : checkGroup(group),
-    // A group counts its streams, unless a middleware's monitor already does.
-    monitor: base.monitor ?? (group === undefined ? undefined : statsOf(group)),
+    logger,
+    monitor: monitorOf(base, group, logger),
   }
   resolved.add(result)
   return result
+}
+
+/**
+ * The monitor of streams with these options: a group counts its streams, unless a
+ * middleware's monitor already does, and the debug log wraps whichever counts.
+ */
+function monitorOf(
+  base: ResolvedStreamOptions,
+  group: SseStreamGroup | undefined,
+  logger: SseLogger | undefined
+): StreamMonitor | undefined {
+  const baseCounting = countingMonitor(base.monitor)
+  const counting = baseCounting ?? (group === undefined ? undefined : statsOf(group))
+  if (logger === base.logger && counting === baseCounting) return base.monitor
+  return loggedMonitor(counting, logger)
 }
 
 function heartbeatFrameOf(type: unknown): string {

@@ -23,18 +23,21 @@ function closedSink(lastEventId: string | undefined): SseSink {
 /**
  * Core-internal: the stream handed to a handler whose request an admission limit refused. It
  * behaves as one whose client left: `clientDisconnected` is `true`, sends resolve
- * `{ clientDisconnected: true }` and `signal` is aborted. Its monitor sees it end as
- * `'refused'`.
+ * `{ clientDisconnected: true }` and `signal` is aborted. Its monitor is told the status the
+ * request is answered with, then sees the stream end as `'refused'`.
  *
  * @param lastEventId - The request's `Last-Event-ID`.
  * @param options - The middleware's resolved options.
+ * @param status - The status the request is answered with: `503` or `429`.
  * @returns The ended stream.
  */
 export function createRefusedStream(
   lastEventId: string | undefined,
-  options: ResolvedStreamOptions
+  options: ResolvedStreamOptions,
+  status: number
 ): SseStream {
   const stream = createSseStream(closedSink(lastEventId), options) as InternalStream
+  options.monitor?.refused?.(stream, status)
   stream[refuseStream]()
   return stream
 }

@@ -48,7 +48,7 @@ export class StreamStats implements StreamMonitor {
     if (opened || reason === 'refused') this.#ended[reason]++
   }
 
-  sent(frame: string): void {
+  sent(_stream: object, frame: string): void {
     this.#events++
     this.#bytes += utf8Length(frame)
   }

@@ -186,6 +186,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
 
   onDrain(): void {
     this.#full = false
+    this.#options.monitor?.drained?.(this)
     this.#disarmSendTimer()
     if (!this.#writeHeld()) {
       this.#armSendTimer()
@@ -224,9 +225,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
 
   #open(): void {
     const { headers, retry, heartbeat, maxDuration, group } = this.#options
-    this.#sink.open(sseHeaders(this.#sink.keepAlive, headers))
+    const sent = sseHeaders(this.#sink.keepAlive, headers)
+    this.#sink.open(sent)
     this.#state = OPEN
-    this.#options.monitor?.opened(this)
+    this.#options.monitor?.opened(this, sent)
     publishStart(this)
     if (retry !== undefined && !this.#sink.write(`retry: ${retry}\n\n`)) this.#full = true
     if (heartbeat > 0) this.#clock = joinHeartbeat(this, heartbeat)
@@ -270,7 +272,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
 
   #send(frame: string): Promise<SendResult> {
     if (this.#state !== OPEN) {
-      if (this.#state === ENDED) return NOT_SENT
+      if (this.#state === ENDED) {
+        this.#options.monitor?.unsent?.(this, frame)
+        return NOT_SENT
+      }
       try {
         this.#open()
       } catch (error) {
@@ -286,10 +291,11 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       return NOT_SENT
     }
     this[lastWrite] = this.#clock.ticks
-    this.#options.monitor?.sent(frame)
+    this.#options.monitor?.sent(this, frame)
     // The sink may find the response ended by someone else as it writes.
     if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
     this.#full = true
+    this.#options.monitor?.blocked?.(this, this.#sink.bufferedBytes)
     this.#armSendTimer()
     return (this.#drain ??= deferred()).promise
   }
@@ -317,7 +323,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       for (const frame of held) {
         if (this.#isOverBound()) break
         this[lastWrite] = this.#clock.ticks
-        this.#options.monitor?.sent(frame.text)
+        this.#options.monitor?.sent(this, frame.text)
         if (!this.#sink.write(frame.text)) this.#full = true
         frame.sent.resolve(SENT_RESULT)
         written++

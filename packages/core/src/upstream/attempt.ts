@@ -1,6 +1,6 @@
 import { SseTimeoutError } from './errors.js'
-import type { Log } from './log.js'
-import { redactHeaders } from './redact.js'
+import type { Log } from '../util/log.js'
+import { redactHeaders } from '../util/redact.js'
 import { fetchFollowingRedirects } from './redirect.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import { unref } from '../util/index.js'

@@ -1,7 +1,7 @@
 import { describe, unref } from '../util/index.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
 import { EventParser, type StreamPosition } from './event-parser.js'
-import type { Log } from './log.js'
+import type { Log } from '../util/log.js'
 import type { ResolvedRequest } from './resolve-request.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
 

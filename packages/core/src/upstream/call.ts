@@ -1,7 +1,7 @@
 import { EventConnection, type BodyEnd, type BodyOwner } from './body-reader.js'
 import { connectAttempt, type AttemptOwner } from './attempt.js'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
-import { requestLog, type Log } from './log.js'
+import { numberedLog, type Log } from '../util/log.js'
 import { reconnectDelay, type SseGiveUpInfo } from './reconnect.js'
 import { type SseInvalidEventError, validateEvents } from './schema.js'
 import { completeHeaders, headersFrom, type CheckedHeaders } from './request-headers.js'
@@ -79,7 +79,10 @@ export class UpstreamCall implements BodyOwner, AbortWatcher, AttemptOwner {
   constructor(request: ResolvedRequest, downstream?: AbortSignal, trace?: SseUpstreamTraceContext) {
     this.request = request
     this.#trace = trace
-    this.log = request.logger === undefined ? undefined : requestLog(request.logger, ++requestCount)
+    this.log =
+      request.logger === undefined
+        ? undefined
+        : numberedLog(request.logger, 'request', ++requestCount)
     if (request.reconnectRefused !== undefined) {
       this.log?.('reconnect-off', { reason: request.reconnectRefused })
     }

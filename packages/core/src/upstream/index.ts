@@ -2,8 +2,8 @@
  * Calls to an upstream event stream: request options and their validation, the call
  * (`call.ts`: its connections, the retry loop and every retry decision), the body reader
  * (`body-reader.ts`, which returns what it read), parsing, redirects, collecting (`sseRequest`),
- * iterating (`sseEvents`), forwarding into a stream (`SseStream.request`), and the debug log
- * with its redaction of credentials.
+ * iterating (`sseEvents`) and forwarding into a stream (`SseStream.request`). Their debug log
+ * and its redaction of credentials live in `util`, shared with streams.
  *
  * May import: `util`, `event`, and a stream's public interface (`stream/types.ts`).
  */
@@ -34,7 +34,6 @@ export type {
   SseRetryInfo,
   SseRetryReason,
 } from './reconnect.js'
-export type { SseLogger } from './log.js'
 export type {
   SseUpstreamReconnectMessage,
   SseUpstreamResponseMessage,

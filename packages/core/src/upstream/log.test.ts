@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { sseEvents } from './iterate.js'
-import { nodeDebugEnables } from './log.js'
-import { redactHeaders, redactUrl } from './redact.js'
+import { nodeDebugEnables } from '../util/log.js'
+import { redactHeaders, redactUrl } from '../util/redact.js'
 import { sseRequest } from './request.js'
 
 let upstream: Upstream | undefined

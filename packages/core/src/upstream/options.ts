@@ -1,7 +1,7 @@
 import type { UpstreamEvent } from '../event/upstream-event.js'
 import type { SseDispatcher } from './dispatcher.js'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { SseLogger } from './log.js'
+import type { SseLogger } from '../util/log.js'
 import type { SseReconnectOptions } from './reconnect.js'
 
 /** Request headers: a record, a `Headers` object, or `[name, value]` pairs. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { listen } from '@ssekit/test-helpers/listen'
 import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { SseTimeoutError, SseUpstreamError } from './errors.js'
-import { redactHeaders, redactUrl } from './redact.js'
+import { redactHeaders, redactUrl } from '../util/redact.js'
 import type { SseRequestOptions } from './options.js'
 import { sseRequest } from './request.js'
 

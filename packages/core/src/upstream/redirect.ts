@@ -1,6 +1,6 @@
 import { SseUpstreamError } from './errors.js'
-import type { Log } from './log.js'
-import { isCredentialHeader, redactUrl } from './redact.js'
+import type { Log } from '../util/log.js'
+import { isCredentialHeader, redactUrl } from '../util/redact.js'
 import type { SseDispatcher } from './dispatcher.js'
 import type { SseRequestBody } from './options.js'
 import type { ResolvedRequest } from './resolve-request.js'

@@ -1,5 +1,5 @@
 import { checkHeaderText, checkHeaderValue, checkToken, describe } from '../util/index.js'
-import { decodeComponent } from './redact.js'
+import { decodeComponent } from '../util/redact.js'
 import type { SseRequestHeaders } from './options.js'
 
 /** The caller's headers, checked, with `Last-Event-ID` kept apart. */

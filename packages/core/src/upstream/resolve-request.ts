@@ -10,8 +10,8 @@ import {
   type NumberRule,
 } from '../util/index.js'
 import { checkDispatcher, untimedDispatcher, type SseDispatcher } from './dispatcher.js'
-import { pickLogger, type SseLogger } from './log.js'
-import { redactUrl } from './redact.js'
+import { checkDebug, pickLogger, type SseLogger } from '../util/log.js'
+import { redactUrl } from '../util/redact.js'
 import { checkSchema, type ResolvedSchema } from './schema.js'
 import { basicAuth, checkHeaders, completeHeaders, type HeaderDefaults } from './request-headers.js'
 import { resolveReconnect, type ResolvedReconnect } from './reconnect.js'
@@ -260,15 +260,6 @@ function checkSignal(value: unknown): AbortSignal | undefined {
     )
   }
   return value
-}
-
-function checkDebug(value: unknown): boolean | SseLogger | undefined {
-  if (value === undefined || typeof value === 'boolean' || typeof value === 'function') {
-    return value as boolean | SseLogger | undefined
-  }
-  throw new TypeError(
-    `The option "debug" must be a boolean or a function (message, details) => void; got ${describe(value)}.`
-  )
 }
 
 function checkFetch(value: unknown): SseFetch {

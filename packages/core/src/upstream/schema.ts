@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { describe } from '../util/index.js'
 import type { UpstreamEvent } from '../event/upstream-event.js'
-import type { Log } from './log.js'
+import type { Log } from '../util/log.js'
 import type { SseEventSchema } from './options.js'
 
 /** One problem an event's data has, as the schema reported it. */

@@ -1,7 +1,9 @@
 /**
  * Small helpers every feature uses: describing a value in an error message, the one set of
- * validation rules for options (`validate.ts`), checking header names and values, timers and the timer limit, deferred promises, watching abort signals,
- * decoding header text and counting UTF-8 bytes. Other folders import them from here.
+ * validation rules for options (`validate.ts`), checking header names and values, timers and the
+ * timer limit, deferred promises, watching abort signals, decoding header text and counting
+ * UTF-8 bytes. Other folders import them from here; the debug log (`log.ts`), the redaction of
+ * credentials (`redact.ts`) and `diagnostics.ts` are imported from their own files.
  *
  * May import: nothing outside `util`.
  */

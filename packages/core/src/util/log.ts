@@ -1,11 +1,14 @@
+import { describe } from './describe.js'
+
 /**
- * Receives debug records of upstream requests instead of `console.debug`: a message such as
- * `'response'` and details such as `{ request: 3, status: 200, ms: 41 }`. Credentials are
- * redacted and bodies are never included.
+ * Receives debug records of upstream requests and of event streams instead of
+ * `console.debug`: a message such as `'response'` or `'stream-end'` and details such as
+ * `{ request: 3, status: 200, ms: 41 }` or `{ stream: 7, ms: 5120, reason: 'client-left' }`.
+ * Credentials are redacted, and neither bodies nor event data are ever included.
  */
 export type SseLogger = (message: string, details?: Record<string, unknown>) => void
 
-/** Writes one record of a request's life. */
+/** Writes one record of a request's or a stream's life. */
 export type Log = (message: string, details?: Record<string, unknown>) => void
 
 const PREFIX = '[ssekit]'
@@ -56,11 +59,27 @@ function consoleLog(message: string, details?: Record<string, unknown>): void {
 }
 
 /**
- * Picks where a request's debug records go: the caller's function, `console.debug` for
- * `true`, or `console.debug` when `NODE_DEBUG` names `ssekit` (whatever `debug` says, so
- * logging can be switched on without code changes).
+ * Checks a `debug` option.
  *
- * @param debug - The request's `debug` option.
+ * @param value - The candidate value.
+ * @returns The value.
+ * @throws TypeError unless it is `undefined`, a boolean or a function.
+ */
+export function checkDebug(value: unknown): boolean | SseLogger | undefined {
+  if (value === undefined || typeof value === 'boolean' || typeof value === 'function') {
+    return value as boolean | SseLogger | undefined
+  }
+  throw new TypeError(
+    `The option "debug" must be a boolean or a function (message, details) => void; got ${describe(value)}.`
+  )
+}
+
+/**
+ * Picks where a request's or a stream's debug records go: the caller's function,
+ * `console.debug` for `true`, or `console.debug` when `NODE_DEBUG` names `ssekit` (whatever
+ * `debug` says, so logging can be switched on without code changes).
+ *
+ * @param debug - The `debug` option.
  * @returns The sink, or `undefined` when logging is off.
  */
 export function pickLogger(debug: boolean | SseLogger | undefined): SseLogger | undefined {
@@ -70,16 +89,17 @@ export function pickLogger(debug: boolean | SseLogger | undefined): SseLogger | 
 }
 
 /**
- * Starts the log of one request: every record carries the request's number and the
- * milliseconds since it started.
+ * Starts the log of one request or stream: every record carries its number (as `request` or
+ * `stream`) and the milliseconds since it started.
  *
  * @param logger - Where records go.
- * @param id - The request's number in this process.
- * @returns The request's log.
+ * @param subject - What is logged: `'request'` or `'stream'`.
+ * @param id - Its number in this process.
+ * @returns Its log.
  */
-export function requestLog(logger: SseLogger, id: number): Log {
+export function numberedLog(logger: SseLogger, subject: 'request' | 'stream', id: number): Log {
   const start = performance.now()
   return (message, details) => {
-    logger(message, { request: id, ms: Math.round(performance.now() - start), ...details })
+    logger(message, { [subject]: id, ms: Math.round(performance.now() - start), ...details })
   }
 }
