@@ -12,7 +12,7 @@ import { Hono, type Handler } from 'hono'
 import Koa from 'koa'
 import type http from 'node:http'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
-import { errorLogger } from './fastify-logger.js'
+import { errorLogger } from '@ssekit/test-helpers/fastify-logger'
 
 /** What a route does with the request's stream: the same code behind every adapter. */
 export type Route = (stream: SseStream, response: RouteResponse) => unknown

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 
 /**
- * A Fastify logger that keeps the `err` of every error it is given (Fastify logs a failed
+ * A Fastify logger (`loggerInstance`) that keeps the `err` of every error it is given (Fastify logs a failed
  * handler's error this way) and drops everything else.
  *
  * @param errors - Where the errors go.
