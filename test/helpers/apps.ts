@@ -167,7 +167,7 @@ export const honoApp: AdapterApp = {
   },
 }
 
-export const fastifyApp: AdapterApp = {
+const fastifyApp: AdapterApp = {
   name: 'fastify',
   async serve(route, { options, mount = 'app', clientKeyHeader } = {}) {
     const errors: unknown[] = []

@@ -248,10 +248,11 @@ describe('the sse plugin for Fastify', () => {
     const fastify = createApp()
     await fastify.register(sse)
     await fastify.register(
-      async (api) => {
+      (api, _options, done) => {
         api.get('/events', async (_request, reply) => {
           await reply.sse.send({ data: 'from a plugin' })
         })
+        done()
       },
       { prefix: '/api' }
     )

@@ -13,10 +13,11 @@ describe('reply.sse', () => {
     app.addHook('preHandler', async (_request, reply) => {
       expectTypeOf(reply.sse).toEqualTypeOf<SseStream>()
     })
-    await app.register(async (api) => {
+    await app.register((api, _options, done) => {
       api.get('/events', (_request, reply) => {
         expectTypeOf(reply.sse).toEqualTypeOf<SseStream>()
       })
+      done()
     })
   })
 
