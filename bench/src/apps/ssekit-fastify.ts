@@ -16,5 +16,8 @@ export const ssekitFastify: AppFactory = async ({ upstream, redis }) => {
   app.get('/relay', (request, reply) => void routes.relay(reply.sse, request.url))
   app.get('/subscribe', (_request, reply) => void channel.subscribe(reply.sse))
   await app.ready()
-  return { listener: (req, res) => app.routing(req, res), broadcast: (data) => channel.broadcast({ data }) }
+  return {
+    listener: (req, res) => app.routing(req, res),
+    broadcast: (data) => channel.broadcast({ data }),
+  }
 }
