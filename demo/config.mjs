@@ -13,14 +13,15 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1'
 /**
  * @typedef {object} DemoConfig
  * @property {string} host The interface the demo's servers listen on.
- * @property {number} port Express's port; Koa and Hono take the next two. `0`: any free ports.
+ * @property {number} port Express's port; Koa, Hono and Fastify take the next three. `0`: any free ports.
  * @property {LlmEndpoint | undefined} llm A real endpoint, or `undefined` for the simulated one.
  */
 
 /**
  * Reads the demo's settings.
  *
- * - `DEMO_PORT` (default 3000): Express's port; Koa and Hono listen on the next two ports.
+ * - `DEMO_PORT` (default 3000): Express's port; Koa, Hono and Fastify listen on the next three
+ * ports.
  * - `DEMO_HOST` (default 127.0.0.1): the interface to listen on.
  * - `DEMO_LLM_BASE_URL`, `DEMO_LLM_API_KEY`, `DEMO_LLM_MODEL`: an OpenAI-compatible API for
  *   the assistant instead of the simulated one. Setting the key alone means OpenAI's API.

@@ -1,5 +1,5 @@
-// The demo's routes as data, so that Express, Koa and Hono serve exactly the same ones: each
-// adapter's server only translates requests and replies to and from its framework.
+// The demo's routes as data, so that Express, Koa, Hono and Fastify serve exactly the same ones:
+// each adapter's server only translates requests and replies to and from its framework.
 import { assets } from './assets.mjs'
 import { createTicks } from './ticks.mjs'
 
@@ -21,7 +21,7 @@ export const sseOptions = { retry: 1000 }
  *
  * @typedef {object} Route
  * @property {'GET' | 'POST'} method
- * @property {string} path In the `:name` parameter syntax that all three frameworks share.
+ * @property {string} path In the `:name` parameter syntax that all four frameworks share.
  * @property {(request: DemoRequest) => Reply | Promise<Reply>} [reply] Answers with a plain
  * response.
  * @property {(request: DemoRequest) => ((stream: SseStream) => Promise<void>) | undefined} [stream]
@@ -33,7 +33,8 @@ export const sseOptions = { retry: 1000 }
  *
  * @typedef {object} AdapterServer The routes on one framework, ready to listen.
  * @property {import('node:http').Server} server
- * @property {() => Promise<void>} closeAll Ends every event stream, for shutdown.
+ * @property {(options?: import('@ssekit/express').CloseAllOptions) => Promise<void>} closeAll
+ * Ends every event stream, for shutdown.
  *
  * @typedef {object} ServerLink
  * @property {string} name The adapter, e.g. `'Koa'`.

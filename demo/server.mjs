@@ -1,6 +1,8 @@
 // `pnpm demo`: starts the assistant's simulated LLM (unless a real one is configured) and the
-// same routes on Express, Koa and Hono, one port each, then prints where to open the page.
+// same routes on Express, Koa, Hono and Fastify, one port each, then prints where to open the
+// page.
 import { expressServer } from './adapters/express.mjs'
+import { fastifyServer } from './adapters/fastify.mjs'
 import { createAssistant } from './assistant.mjs'
 import { honoServer } from './adapters/hono.mjs'
 import { koaServer } from './adapters/koa.mjs'
@@ -10,11 +12,14 @@ import { startSimulatedLlm } from './simulated-llm.mjs'
 
 /** @typedef {import('./routes.mjs').AdapterServer} AdapterServer */
 
-/** @type {[string, (routes: import('./routes.mjs').Route[]) => AdapterServer][]} */
+/**
+ * @type {[string, (routes: import('./routes.mjs').Route[]) => AdapterServer | Promise<AdapterServer>][]}
+ */
 const ADAPTERS = [
   ['Express', expressServer],
   ['Koa', koaServer],
   ['Hono', honoServer],
+  ['Fastify', fastifyServer],
 ]
 
 let config
@@ -40,14 +45,16 @@ const links = []
 /** @type {AdapterServer[]} */
 const running = []
 for (const [index, [name, serve]] of ADAPTERS.entries()) {
-  const adapter = serve(createRoutes({ adapter: name, llm, assistant, servers: () => links }))
+  const adapter = await serve(createRoutes({ adapter: name, llm, assistant, servers: () => links }))
   running.push(adapter)
   const port = config.port === 0 ? 0 : config.port + index
   try {
     links.push({ name, port: await listen(adapter.server, port, config.host) })
   } catch (error) {
     console.error(`The ${name} server cannot listen on port ${port}: ${String(error)}`)
-    console.error('Set DEMO_PORT to another port (Koa and Hono take the next two), or 0.')
+    console.error(
+      'Set DEMO_PORT to another port (Koa, Hono and Fastify take the next three), or 0.'
+    )
     await stop()
     process.exit(1)
   }

@@ -1,8 +1,10 @@
 import { createAdaptorServer } from '@hono/node-server'
 import type { SseStream, SseStreamOptions } from '@ssekit/core'
 import { sse as expressSse } from '@ssekit/express'
+import { sse as fastifySse } from '@ssekit/fastify'
 import { sse as honoSse } from '@ssekit/hono'
 import { sse as koaSse } from '@ssekit/koa'
+import Fastify from 'fastify'
 import { Hono } from 'hono'
 import type http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -90,6 +92,24 @@ describe.each(factories)('the $name sse() factory', ({ name, sse }) => {
       expect(() => sse({ onError: 'log' })).toThrow(/"onError" must be a function/)
     })
   }
+})
+
+// Fastify runs a plugin when it is registered: the awaited `register` rejects. Fastify itself
+// registers a plugin given `null` options with an empty object.
+describe('the fastify sse plugin', () => {
+  it.each(factoryOptions.filter((row) => row.options !== null))(
+    'refuses $case with a TypeError naming it',
+    async ({ options, message }) => {
+      const app = Fastify()
+      const error: unknown = await app.register(fastifySse, bad(options)).then(
+        () => undefined,
+        (reason: unknown) => reason
+      )
+      expect(error).toBeInstanceOf(TypeError)
+      expect((error as TypeError).message).toMatch(message)
+      await app.close()
+    }
+  )
 })
 
 /** Bad calls on a route's stream, each with what its TypeError must name. */

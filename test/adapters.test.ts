@@ -3,6 +3,7 @@ import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as core from '@ssekit/core'
 import * as expressAdapter from '@ssekit/express'
+import * as fastifyAdapter from '@ssekit/fastify'
 import * as honoAdapter from '@ssekit/hono'
 import * as koaAdapter from '@ssekit/koa'
 import type { SendResult, SseRequestResult } from '@ssekit/core'
@@ -338,6 +339,7 @@ describe('every adapter', () => {
     const fromExpress = names(expressAdapter)
     expect(names(koaAdapter)).toEqual(fromExpress)
     expect(names(honoAdapter)).toEqual(fromExpress)
+    expect(names(fastifyAdapter)).toEqual(fromExpress)
     for (const name of fromExpress) {
       expect(core).toHaveProperty(name, (expressAdapter as Record<string, unknown>)[name])
     }

@@ -74,7 +74,9 @@ describe('the demo in a browser', () => {
       DEMO_LLM_MODEL: '',
     })
     await demo.until(/Press Ctrl\+C/)
-    for (const [, name, url] of demo.output().matchAll(/^ +(Express|Koa|Hono) +(http:\S+)$/gm)) {
+    for (const [, name, url] of demo
+      .output()
+      .matchAll(/^ +(Express|Koa|Hono|Fastify) +(http:\S+)$/gm)) {
       urls.set(name!, url!)
     }
     browser = await launchChromium()
@@ -88,10 +90,10 @@ describe('the demo in a browser', () => {
   })
 
   it('prints one URL per adapter', () => {
-    expect([...urls.keys()]).toEqual(['Express', 'Koa', 'Hono'])
+    expect([...urls.keys()]).toEqual(['Express', 'Koa', 'Hono', 'Fastify'])
   })
 
-  describe.each(['Express', 'Koa', 'Hono'])('served by %s', (adapter) => {
+  describe.each(['Express', 'Koa', 'Hono', 'Fastify'])('served by %s', (adapter) => {
     let page: Page
     const pageErrors: Error[] = []
 
@@ -109,7 +111,9 @@ describe('the demo in a browser', () => {
     it('names its adapter and links to the others', async () => {
       await expect.poll(() => page.locator('#adapter').textContent()).toBe(adapter)
       const links = page.locator('#adapters a')
-      await expect.poll(() => links.allTextContents()).toEqual(['Express', 'Koa', 'Hono'])
+      await expect
+        .poll(() => links.allTextContents())
+        .toEqual(['Express', 'Koa', 'Hono', 'Fastify'])
       expect(await page.locator('#adapters a[aria-current="page"]').textContent()).toBe(adapter)
     })
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNode, type NodeProcess } from './helpers/node-process.js'
 import { readEvents } from '@ssekit/test-helpers/read-events'
 
-describe.each(['express', 'koa', 'hono'])('examples/%s', (name) => {
+describe.each(['express', 'koa', 'hono', 'fastify'])('examples/%s', (name) => {
   let server: NodeProcess
   let url: string
 

@@ -11,9 +11,12 @@ export const CONTENDERS = {
   'ssekit-koa': 'ssekit Koa adapter',
   'ssekit-hono': 'ssekit Hono adapter on @hono/node-server',
   'ssekit-hono-web': 'ssekit Hono adapter, web-standard path (as on Bun, Deno, Workers)',
+  'fastify-sse': 'Fastify `@fastify/sse` 0.6',
+  'ssekit-fastify': 'ssekit Fastify plugin',
   express: 'Express alone (hand-written stream)',
   koa: 'Koa alone (hand-written stream)',
   hono: 'Hono on @hono/node-server alone (plain `ReadableStream`)',
+  fastify: 'Fastify alone (hijacked reply, hand-written stream)',
 } as const
 
 export type ContenderName = keyof typeof CONTENDERS
@@ -27,6 +30,8 @@ export const STREAMERS: readonly ContenderName[] = [
   'ssekit-express',
   'ssekit-koa',
   'ssekit-hono',
+  'fastify-sse',
+  'ssekit-fastify',
 ]
 
 /** The throughput contenders: the streamers, and the Hono adapter's web-standard path. */
@@ -55,4 +60,4 @@ export const OBSERVED: readonly ContenderName[] = [
 ]
 
 /** The idle-memory contenders: the streamers plus each framework alone. */
-export const IDLERS: readonly ContenderName[] = [...STREAMERS, 'express', 'koa', 'hono']
+export const IDLERS: readonly ContenderName[] = [...STREAMERS, 'express', 'koa', 'hono', 'fastify']

@@ -18,9 +18,12 @@ const factories: Record<ContenderName, () => Promise<AppFactory>> = {
   'ssekit-koa': async () => (await import('./apps/ssekit-koa.js')).ssekitKoa,
   'ssekit-hono': async () => (await import('./apps/ssekit-hono.js')).ssekitHono,
   'ssekit-hono-web': async () => (await import('./apps/ssekit-hono.js')).ssekitHonoWeb,
+  'fastify-sse': async () => (await import('./apps/fastify-sse.js')).fastifySse,
+  'ssekit-fastify': async () => (await import('./apps/ssekit-fastify.js')).ssekitFastify,
   express: async () => (await import('./apps/frameworks.js')).expressAlone,
   koa: async () => (await import('./apps/frameworks.js')).koaAlone,
   hono: async () => (await import('./apps/frameworks.js')).honoAlone,
+  fastify: async () => (await import('./apps/frameworks.js')).fastifyAlone,
 }
 
 const name = process.argv[2] as ContenderName

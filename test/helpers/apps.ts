@@ -1,15 +1,18 @@
 import { createAdaptorServer } from '@hono/node-server'
 import Router from '@koa/router'
 import { sse as expressSse } from '@ssekit/express'
+import { sse as fastifySse, type SsePluginOptions } from '@ssekit/fastify'
 import { sse as honoSse } from '@ssekit/hono'
 import { sse as koaSse } from '@ssekit/koa'
-import type { SseStream, SseStreamOptions } from '@ssekit/core'
+import { createStreamGroup, type SseStream, type SseStreamOptions } from '@ssekit/core'
 import type { SseShutdown } from '@ssekit/core/adapter'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
+import Fastify, { type RouteHandlerMethod } from 'fastify'
 import { Hono, type Handler } from 'hono'
 import Koa from 'koa'
 import type http from 'node:http'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
+import { errorLogger } from '@ssekit/test-helpers/fastify-logger'
 
 /** What a route does with the request's stream: the same code behind every adapter. */
 export type Route = (stream: SseStream, response: RouteResponse) => unknown
@@ -18,7 +21,8 @@ export type Route = (stream: SseStream, response: RouteResponse) => unknown
 export interface RouteResponse {
   /**
    * Ends the response behind the stream's back, the way an app of the framework would:
-   * Express's `res.end()`, Koa's `ctx.res.end()`, `c.env.outgoing.end()` on `@hono/node-server`.
+   * Express's `res.end()`, Koa's `ctx.res.end()`, `c.env.outgoing.end()` on `@hono/node-server`,
+   * Fastify's `reply.raw.end()`.
    */
   end(): void
 }
@@ -35,7 +39,7 @@ export interface AppSetup {
   options?: AppOptions
   /**
    * A request header whose value is the `clientKey`, read through the object the framework
-   * hands `clientKey` (Express's `req`, Koa's `ctx`, Hono's `c`).
+   * hands `clientKey` (Express's `req`, Koa's `ctx`, Hono's `c`, Fastify's `request`).
    */
   clientKeyHeader?: string
   /** Mount the middleware app-wide (default) or on the `/events` route only. */
@@ -52,10 +56,10 @@ export interface App extends Listening {
   readonly plain: string
   /**
    * Errors that reached the framework's error reporting: an Express error handler, Koa's
-   * `app.on('error')`, the Hono middleware's `onError`.
+   * `app.on('error')`, the Hono middleware's `onError`, Fastify's logger.
    */
   readonly errors: unknown[]
-  /** The middleware's `closeAll`, for shutdown. */
+  /** The middleware's `closeAll` (the `closeAll` of Fastify's plugin's `group`), for shutdown. */
   readonly closeAll: SseShutdown['closeAll']
   /** The middleware's `stats`. */
   readonly stats: SseShutdown['stats']
@@ -63,7 +67,7 @@ export interface App extends Listening {
 
 /** Builds an app around one adapter. */
 export interface AdapterApp {
-  readonly name: 'express' | 'koa' | 'hono'
+  readonly name: 'express' | 'koa' | 'hono' | 'fastify'
   serve(route: Route, setup?: AppSetup): Promise<App>
 }
 
@@ -163,5 +167,51 @@ export const honoApp: AdapterApp = {
   },
 }
 
+const fastifyApp: AdapterApp = {
+  name: 'fastify',
+  async serve(route, { options, mount = 'app', clientKeyHeader } = {}) {
+    const errors: unknown[] = []
+    const app = Fastify({ loggerInstance: errorLogger(errors) })
+    // The plugin's figures and `closeAll` are those of the group its options name.
+    const group = options?.group ?? createStreamGroup()
+    const pluginOptions: SsePluginOptions = {
+      ...options,
+      group,
+      clientKey:
+        clientKeyHeader === undefined
+          ? undefined
+          : (request) => request.headers[clientKeyHeader.toLowerCase()]?.toString() ?? '',
+    }
+    const handler: RouteHandlerMethod = async (_request, reply) => {
+      await route(reply.sse, { end: () => reply.raw.end() })
+    }
+    if (mount === 'app') {
+      await app.register(fastifySse, pluginOptions)
+      app.get('/events', handler)
+    } else {
+      await app.register(async (scope) => {
+        await scope.register(fastifySse, pluginOptions)
+        scope.get('/events', handler)
+      })
+    }
+    app.get('/plain', () => ({ plain: true }))
+    await app.ready()
+    const listening = await listen(app.server)
+    const { url } = listening
+    return {
+      ...listening,
+      close: async () => {
+        await listening.close()
+        await app.close()
+      },
+      errors,
+      closeAll: (closeOptions) => group.closeAll(closeOptions),
+      stats: () => group.stats(),
+      events: `${url}/events`,
+      plain: `${url}/plain`,
+    }
+  },
+}
+
 /** Every adapter, for `describe.each`. */
-export const adapterApps: readonly AdapterApp[] = [expressApp, koaApp, honoApp]
+export const adapterApps: readonly AdapterApp[] = [expressApp, koaApp, honoApp, fastifyApp]

@@ -1,10 +1,12 @@
 import { createAdaptorServer } from '@hono/node-server'
 import Router from '@koa/router'
 import { sse as expressSse } from '@ssekit/express'
+import { sse as fastifySse } from '@ssekit/fastify'
 import { sse as honoSse } from '@ssekit/hono'
 import { sse as koaSse } from '@ssekit/koa'
 import { RelayNotFoundError, type RelayHub } from '@ssekit/core'
 import express from 'express'
+import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import type http from 'node:http'
@@ -23,7 +25,7 @@ export interface RelayApp extends Listening {
 
 /** Builds a {@link RelayApp} around one adapter. */
 export interface RelayAdapter {
-  readonly name: 'express' | 'koa' | 'hono'
+  readonly name: 'express' | 'koa' | 'hono' | 'fastify'
   serve(hub: RelayHub): Promise<RelayApp>
 }
 
@@ -99,5 +101,38 @@ const honoRelays: RelayAdapter = {
   },
 }
 
+const fastifyRelays: RelayAdapter = {
+  name: 'fastify',
+  async serve(hub) {
+    const app = Fastify()
+    await app.register(fastifySse, STREAM_OPTIONS)
+    app.get<{ Params: { id: string }; Querystring: { all?: string } }>(
+      '/relays/:id',
+      async (request, reply) => {
+        try {
+          await hub.attach(request.params.id, reply.sse, cursorOption('all' in request.query))
+        } catch (error) {
+          if (!(error instanceof RelayNotFoundError)) throw error
+          return reply.code(404).send()
+        }
+      }
+    )
+    await app.ready()
+    const relays = await started(app.server)
+    return {
+      ...relays,
+      close: async () => {
+        await relays.close()
+        await app.close()
+      },
+    }
+  },
+}
+
 /** Every adapter, for `describe.each`. */
-export const relayAdapters: readonly RelayAdapter[] = [expressRelays, koaRelays, honoRelays]
+export const relayAdapters: readonly RelayAdapter[] = [
+  expressRelays,
+  koaRelays,
+  honoRelays,
+  fastifyRelays,
+]

@@ -18,14 +18,15 @@ import { readEvents } from '@ssekit/test-helpers/read-events'
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const fixtures = fileURLToPath(new URL('fixtures', import.meta.url))
-const publicPackages = ['core', 'express', 'koa', 'hono'] as const
-const adapters = ['express', 'koa', 'hono'] as const
+const publicPackages = ['core', 'express', 'koa', 'hono', 'fastify'] as const
+const adapters = ['express', 'koa', 'hono', 'fastify'] as const
 /** What the consumers need besides ssekit, at the versions the workspace tests with. */
 const frameworks = [
   'express',
   'koa',
   'hono',
   '@hono/node-server',
+  'fastify',
   '@types/express',
   '@types/koa',
 ] as const
@@ -123,7 +124,7 @@ describe.each([
 })
 
 describe('the published type declarations', () => {
-  it('type res.sse, ctx.sse and c.var.sse for TypeScript users, ESM and CommonJS', async () => {
+  it('type res.sse, ctx.sse, c.var.sse and reply.sse for TypeScript users, ESM and CommonJS', async () => {
     const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
     const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], {
       cwd: consumer,

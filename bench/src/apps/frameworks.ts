@@ -1,5 +1,6 @@
 import { getRequestListener } from '@hono/node-server'
 import express, { type Response } from 'express'
+import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import { SSE_HEADERS, type AppFactory } from '../app.js'
@@ -48,4 +49,16 @@ export const honoAlone: AppFactory = () => {
   const app = new Hono()
   app.get('/idle', (c) => c.body(new ReadableStream<Uint8Array>(), 200, SSE_HEADERS))
   return { listener: getRequestListener(app.fetch) }
+}
+
+/** Fastify 5 taking the reply over (`reply.hijack()`) and writing the head itself. */
+export const fastifyAlone: AppFactory = async () => {
+  const app = Fastify()
+  app.get('/idle', (_request, reply) => {
+    reply.hijack()
+    reply.raw.writeHead(200, SSE_HEADERS)
+    reply.raw.flushHeaders()
+  })
+  await app.ready()
+  return { listener: (req, res) => app.routing(req, res) }
 }

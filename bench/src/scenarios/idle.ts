@@ -17,6 +17,7 @@ const FRAMEWORK_OF: Partial<Record<ContenderName, ContenderName>> = {
   'ssekit-express': 'express',
   'ssekit-koa': 'koa',
   'ssekit-hono': 'hono',
+  'ssekit-fastify': 'fastify',
 }
 
 /**

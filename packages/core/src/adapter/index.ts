@@ -1,12 +1,20 @@
 /**
  * `@ssekit/core/adapter`: what a framework adapter needs and an application does not. Lazy
- * per-request streams on Node responses, the middleware's options, admission limits and shutdown, the resolved
- * stream options, the sink interface for adapters that bring their own sink, and the option
+ * per-request streams on Node responses (on a prototype's property, or keyed by request
+ * object), the middleware's options, admission limits and shutdown, the resolved stream
+ * options, the sink interface for adapters that bring their own sink, and the option
  * checks every package of the library shares (adapters and backplanes alike).
  *
  * May import: every other folder.
  */
-export { lazyNodeStreams, type LazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
+export {
+  lazyNodeStreams,
+  nodeStreams,
+  type LazyNodeStreams,
+  type NodeStreamHost,
+  type NodeStreamSource,
+  type NodeStreams,
+} from './lazy-node-stream.js'
 export {
   resolveMiddlewareOptions,
   withShutdown,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
 import { readEvents } from '@ssekit/test-helpers/read-events'
-import { lazyNodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
+import { lazyNodeStreams, nodeStreams, type NodeStreamHost } from './lazy-node-stream.js'
 import { resolveMiddlewareOptions } from './middleware-options.js'
 import type { SseStream } from '../stream/stream.js'
 
@@ -100,5 +100,44 @@ describe('lazyNodeStreams', () => {
       expect(await reader.event(0)).toMatchObject({ data: path })
       await reader.cancel()
     }
+  })
+})
+
+describe('nodeStreams', () => {
+  let server: Listening | undefined
+  afterEach(async () => {
+    await server?.close()
+    server = undefined
+  })
+
+  it('creates one stream per object on first call, and answers a refused one at once', async () => {
+    const limited = resolveMiddlewareOptions({ heartbeat: 0, maxStreams: 1 })
+    const opened: string[] = []
+    const streams = nodeStreams<Ctx>({
+      request: (ctx) => ctx.req,
+      response: (ctx) => ctx.res,
+      clientKeyArgument: (ctx) => ctx,
+      onOpen: (ctx) => opened.push(ctx.req.url!),
+    })
+    const same: boolean[] = []
+    server = await listen((req, res) => {
+      const ctx: Ctx = { req, res }
+      const before = streams.created(ctx)
+      const stream = streams.streamOf(ctx, limited)
+      same.push(before === undefined, streams.streamOf(ctx, limited) === stream)
+      void stream.send({ data: req.url })
+    })
+    const first = await fetch(`${server.url}/first`)
+    const reader = readEvents(first.body!)
+    expect(await reader.event(0)).toMatchObject({ data: '/first' })
+    const refused = await fetch(`${server.url}/refused`)
+    expect([refused.status, refused.headers.get('retry-after'), await refused.text()]).toEqual([
+      503,
+      '5',
+      '',
+    ])
+    await reader.cancel()
+    expect(opened).toEqual(['/first', '/refused'])
+    expect(same).toEqual([true, true, true, true])
   })
 })

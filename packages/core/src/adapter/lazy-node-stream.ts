@@ -6,19 +6,10 @@ import { admitStream } from './admit.js'
 import type { MiddlewareStreamOptions } from './middleware-options.js'
 
 /**
- * Where a framework keeps its per-request objects: how an adapter tells
- * {@link lazyNodeStreams} to reach the Node request and response behind the object its users
- * read the stream from (Express's `res`, Koa's `ctx`).
+ * How an adapter tells {@link nodeStreams} to reach the Node request and response behind the
+ * object its users read the stream from (Express's `res`, Koa's `ctx`, Fastify's `reply`).
  */
-export interface NodeStreamHost<Host extends object> {
-  /** The property users read the stream from, e.g. `'sse'`. */
-  readonly property: string
-  /**
-   * The prototype to define the property on, shared by every `Host` of the framework.
-   * @param host - A request's object.
-   * @returns An object on `host`'s prototype chain.
-   */
-  prototypeOf(host: Host): object
+export interface NodeStreamSource<Host extends object> {
   /**
    * @param host - A request's object.
    * @returns The Node request behind it.
@@ -31,11 +22,95 @@ export interface NodeStreamHost<Host extends object> {
   response(host: Host): NodeResponse
   /**
    * What the middleware's `clientKey` receives for this request.
-   * @defaultValue the Node request, from {@link NodeStreamHost.request}
+   * @defaultValue the Node request, from {@link NodeStreamSource.request}
    */
   readonly clientKeyArgument?: (host: Host) => unknown
   /** Runs when the stream starts (or is refused), before its status and headers are written. */
   readonly onOpen?: (host: Host) => void
+}
+
+/**
+ * Where a framework keeps its per-request objects: a {@link NodeStreamSource}, and the property
+ * {@link lazyNodeStreams} defines on their shared prototype.
+ */
+export interface NodeStreamHost<Host extends object> extends NodeStreamSource<Host> {
+  /** The property users read the stream from, e.g. `'sse'`. */
+  readonly property: string
+  /**
+   * The prototype to define the property on, shared by every `Host` of the framework.
+   * @param host - A request's object.
+   * @returns An object on `host`'s prototype chain.
+   */
+  prototypeOf(host: Host): object
+}
+
+/** The streams of one framework's requests, one per request object, created on demand. */
+export interface NodeStreams<Host extends object> {
+  /**
+   * @param host - A request's object.
+   * @param options - The middleware's resolved options, used when the stream is created.
+   * @returns The stream of `host`, created (or refused by the admission limits) on first call.
+   * @throws TypeError when the middleware's `clientKey` does not return a string.
+   */
+  streamOf(host: Host, options: MiddlewareStreamOptions): SseStream
+  /**
+   * @param host - A request's object.
+   * @returns The stream created for `host`, or `undefined` when none was.
+   */
+  created(host: Host): SseStream | undefined
+}
+
+/**
+ * Creates each request's {@link SseStream} over {@link createNodeSink} when first asked for,
+ * under the middleware's admission limits: a refused stream's response gets its status and
+ * `Retry-After` at once. For frameworks with their own way of adding a property to their
+ * request objects (Fastify's `decorateReply`); {@link lazyNodeStreams} builds on it.
+ *
+ * @param source - How to reach the request and the response from a `Host`.
+ * @returns The streams, keyed by request object.
+ * @throws TypeError when `source` lacks one of its functions.
+ */
+export function nodeStreams<Host extends object>(
+  source: NodeStreamSource<Host>
+): NodeStreams<Host> {
+  checkSource(source, 'source', 'nodeStreams')
+  const streams = new WeakMap<Host, SseStream>()
+
+  function create(target: Host, options: MiddlewareStreamOptions): SseStream {
+    const { onOpen } = source
+    const req = source.request(target)
+    const res = source.response(target)
+    const { stream, refusal } = admitStream(
+      options,
+      source.clientKeyArgument === undefined ? req : source.clientKeyArgument(target),
+      () => req.socket.remoteAddress,
+      () => lastEventIdOf(req.headers['last-event-id']),
+      () =>
+        createSseStream(
+          createNodeSink(
+            req,
+            res,
+            onOpen &&
+              (() => {
+                onOpen(target)
+              })
+          ),
+          options
+        )
+    )
+    streams.set(target, stream)
+    if (refusal !== undefined && !res.headersSent) {
+      onOpen?.(target)
+      res.writeHead(refusal.status, refusal.headers)
+      res.end()
+    }
+    return stream
+  }
+
+  return {
+    streamOf: (target, options) => streams.get(target) ?? create(target, options),
+    created: (target) => streams.get(target),
+  }
 }
 
 /** The lazily created streams of one framework's requests. */
@@ -73,43 +148,13 @@ export function lazyNodeStreams<Host extends object>(
   host: NodeStreamHost<Host>
 ): LazyNodeStreams<Host> {
   checkHost(host)
+  const streams = nodeStreams(host)
   const enabled = new WeakMap<Host, MiddlewareStreamOptions>()
-  const streams = new WeakMap<Host, SseStream>()
   const prototypes = new WeakSet<object>()
 
   function get(this: Host): SseStream | undefined {
-    const existing = streams.get(this)
-    if (existing !== undefined) return existing
     const options = enabled.get(this)
-    if (options === undefined) return undefined
-    const { onOpen } = host
-    const req = host.request(this)
-    const res = host.response(this)
-    const { stream, refusal } = admitStream(
-      options,
-      host.clientKeyArgument === undefined ? req : host.clientKeyArgument(this),
-      () => req.socket.remoteAddress,
-      () => lastEventIdOf(req.headers['last-event-id']),
-      () =>
-        createSseStream(
-          createNodeSink(
-            req,
-            res,
-            onOpen &&
-              (() => {
-                onOpen(this)
-              })
-          ),
-          options
-        )
-    )
-    streams.set(this, stream)
-    if (refusal !== undefined && !res.headersSent) {
-      onOpen?.(this)
-      res.writeHead(refusal.status, refusal.headers)
-      res.end()
-    }
-    return stream
+    return options === undefined ? undefined : streams.streamOf(this, options)
   }
 
   return {
@@ -127,7 +172,7 @@ export function lazyNodeStreams<Host extends object>(
       }
       enabled.set(target, options)
     },
-    created: (target) => streams.get(target),
+    created: (target) => streams.created(target),
   }
 }
 
@@ -141,21 +186,37 @@ function checkHost(host: unknown): void {
   const fields = (typeof host === 'object' && host !== null ? host : {}) as Partial<
     Record<keyof NodeStreamHost<object>, unknown>
   >
-  const fail = (problem: string): never => {
-    throw new TypeError(
-      `The parameter "host" of lazyNodeStreams(): ${problem}; got ${describe(host)}.`
-    )
-  }
+  const fail = hostFailure(host, 'host', 'lazyNodeStreams')
   if (typeof fields.property !== 'string' || fields.property === '') {
     fail('"property" must be a non-empty string')
   }
-  for (const name of ['prototypeOf', 'request', 'response'] as const) {
+  if (typeof fields.prototypeOf !== 'function') fail('"prototypeOf" must be a function')
+  checkSource(host, 'host', 'lazyNodeStreams')
+}
+
+function checkSource(source: unknown, parameter: string, caller: string): void {
+  const fields = (typeof source === 'object' && source !== null ? source : {}) as Partial<
+    Record<keyof NodeStreamSource<object>, unknown>
+  >
+  const fail = hostFailure(source, parameter, caller)
+  for (const name of ['request', 'response'] as const) {
     if (typeof fields[name] !== 'function') fail(`"${name}" must be a function`)
   }
-  if (fields.clientKeyArgument !== undefined && typeof fields.clientKeyArgument !== 'function') {
-    fail('"clientKeyArgument" must be a function')
+  for (const name of ['clientKeyArgument', 'onOpen'] as const) {
+    if (fields[name] !== undefined && typeof fields[name] !== 'function') {
+      fail(`"${name}" must be a function`)
+    }
   }
-  if (fields.onOpen !== undefined && typeof fields.onOpen !== 'function') {
-    fail('"onOpen" must be a function')
+}
+
+function hostFailure(
+  value: unknown,
+  parameter: string,
+  caller: string
+): (problem: string) => never {
+  return (problem: string): never => {
+    throw new TypeError(
+      `The parameter "${parameter}" of ${caller}(): ${problem}; got ${describe(value)}.`
+    )
   }
 }

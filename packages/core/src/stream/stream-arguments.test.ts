@@ -2,7 +2,7 @@ import type http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
 import { formatEvent } from '../event/format.js'
-import { lazyNodeStreams } from '../adapter/lazy-node-stream.js'
+import { lazyNodeStreams, nodeStreams } from '../adapter/lazy-node-stream.js'
 import { createNodeSink } from '../sink/node-sink.js'
 import type { NodeRequest, NodeResponse } from '../sink/node-types.js'
 import { createStreamGroup, type SseStreamGroup } from './stream-group.js'
@@ -293,6 +293,11 @@ const creations: { call: string; run: () => unknown; message: RegExp }[] = [
         onOpen: bad(true),
       }),
     message: /"onOpen" must be a function/,
+  },
+  {
+    call: 'nodeStreams({ request, response: undefined })',
+    run: () => nodeStreams({ request: bad(() => undefined), response: bad(undefined) }),
+    message: /"source" of nodeStreams\(\): "response" must be a function/,
   },
   {
     call: 'createWebSink(null)',
