@@ -64,7 +64,9 @@ export function startProgram(
       waitFor(
         () => {
           if (exitCode !== undefined) {
-            throw new Error(`${commandLine} exited (${exitCode}) before printing ${pattern}:\n${output}`)
+            throw new Error(
+              `${commandLine} exited (${exitCode}) before printing ${pattern}:\n${output}`
+            )
           }
           return pattern.exec(output)
         },
