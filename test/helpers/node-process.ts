@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { dirname } from 'node:path'
 import { waitFor } from '@ssekit/test-helpers/listen'
 
-/** A Node script the test started, as a user runs it: `node <script>`. */
+/** A program the test started: a Node script as a user runs it (`node <script>`), or a runtime. */
 export interface NodeProcess {
   /** Everything it printed so far, stdout and stderr interleaved. */
   output: () => string
@@ -21,11 +21,29 @@ export interface NodeProcess {
  * @param env - Added to the test's environment; an empty string removes a variable.
  */
 export function startNode(script: string, env: Record<string, string> = {}): NodeProcess {
+  return startProgram(process.execPath, [script], dirname(script), env)
+}
+
+/**
+ * Runs `command args` in `cwd` with extra environment variables.
+ *
+ * @param command - The program's path.
+ * @param args - Its arguments.
+ * @param cwd - Its working directory.
+ * @param env - Added to the test's environment; an empty string removes a variable.
+ */
+export function startProgram(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {}
+): NodeProcess {
+  const commandLine = [command, ...args].join(' ')
   const merged = Object.fromEntries(
     Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== '')
   )
-  const child = spawn(process.execPath, [script], {
-    cwd: dirname(script),
+  const child = spawn(command, args, {
+    cwd,
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -46,12 +64,14 @@ export function startNode(script: string, env: Record<string, string> = {}): Nod
       waitFor(
         () => {
           if (exitCode !== undefined) {
-            throw new Error(`${script} exited (${exitCode}) before printing ${pattern}:\n${output}`)
+            throw new Error(
+              `${commandLine} exited (${exitCode}) before printing ${pattern}:\n${output}`
+            )
           }
           return pattern.exec(output)
         },
         timeoutMs,
-        `${script} to print ${pattern}; it printed:\n${output}`
+        `${commandLine} to print ${pattern}; it printed:\n${output}`
       ),
     stop: async () => {
       if (exitCode === undefined) child.kill('SIGTERM')

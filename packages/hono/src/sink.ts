@@ -13,6 +13,7 @@ interface DirectResponse {
   readonly headersSent: boolean
   readonly writableEnded: boolean
   readonly writableLength: number
+  readonly writableNeedDrain: boolean
   write(chunk: string): boolean
   end(...args: unknown[]): unknown
   on(event: 'drain', listener: () => void): unknown
@@ -41,6 +42,10 @@ class NodeResponseHandOver implements BodyHandOver {
 
   get writableLength(): number {
     return this.#response.writableLength
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.#response.writableNeedDrain
   }
 
   write(text: string): boolean {

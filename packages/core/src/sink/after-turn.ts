@@ -1,3 +1,5 @@
+import { timersPerRequest } from '../util/index.js'
+
 /** A sink that sends, in one write, what was written during the current turn of the event loop. */
 export interface TurnWriter {
   /** Sends what waits; called once the turn is over. */
@@ -6,12 +8,14 @@ export interface TurnWriter {
 
 /**
  * Runs a task once the current turn of the event loop is over, where the runtime has
- * `setImmediate` (Node, Bun): after the microtasks of the turn, so a producer that awaits each
- * send, and a broadcast to many streams, gather their frames first. Elsewhere the task runs
- * after the current task, which still gathers the frames of a synchronous burst.
+ * `setImmediate` (Node, Bun, Deno): after the microtasks of the turn, so a producer that awaits
+ * each send, and a broadcast to many streams, gather their frames first. Elsewhere, and on
+ * Workers (whose `setImmediate` is cancelled with the request that set it, while the writers
+ * waiting may be other requests'), the task runs after the current task, which still gathers
+ * the frames of a synchronous burst.
  */
 const afterTurn: (task: () => void) => void =
-  typeof setImmediate === 'function'
+  typeof setImmediate === 'function' && !timersPerRequest
     ? (task) => {
         setImmediate(task)
       }

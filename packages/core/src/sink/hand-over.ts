@@ -17,6 +17,13 @@ export interface BodyHandOver {
   /** Bytes written to the destination and not yet delivered. */
   readonly writableLength: number
   /**
+   * Whether a `write` returned `false` and `'drain'` has not come yet. The sink waits on this,
+   * not on `writableLength`: a destination's own high-water mark differs between versions
+   * (Node's response: 16 KiB before Node 22, 64 KiB since) and only a `false` write brings
+   * `'drain'`.
+   */
+  readonly writableNeedDrain: boolean
+  /**
    * Writes text to the destination.
    * @returns `false` when the writer should wait for `'drain'`.
    */

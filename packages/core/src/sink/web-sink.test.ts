@@ -71,6 +71,7 @@ describe('createWebSink', () => {
       ready: true,
       writableEnded: false,
       writableLength: 0,
+      writableNeedDrain: false,
       write: (chunk: unknown) => written.push(chunk) > 0,
       onEnded: (listener: () => void) => {
         ended = listener
@@ -92,6 +93,7 @@ describe('createWebSink', () => {
     ready: boolean
     writableEnded: boolean
     writableLength: number
+    writableNeedDrain: boolean
     written: string[]
     write: (text: string) => boolean
     onEnded: (listener: () => void) => void
@@ -101,6 +103,7 @@ describe('createWebSink', () => {
       ready: true,
       writableEnded: false,
       writableLength: 0,
+      writableNeedDrain: false,
       written,
       write: (text: string) => written.push(text) > 0,
       onEnded: () => undefined,

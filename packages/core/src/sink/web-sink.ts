@@ -134,9 +134,20 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
     if (this.#ended) return true
     this.add(text)
     if (this.batchFull) this.#send()
-    if (this.bufferedBytes < HIGH_WATER_MARK) return true
+    if (!this.#full()) return true
     this.noteFull()
     return false
+  }
+
+  /**
+   * Whether the producer must wait: the body's queue is at its high-water mark or, once writes
+   * go to the Node response, the response waits for `'drain'`. The response has a mark of its
+   * own (16 KiB before Node 22, 64 KiB since) and sends `'drain'` only after a `write` that
+   * returned `false`.
+   */
+  #full(): boolean {
+    const direct = this.#direct
+    return direct === undefined ? this.bufferedBytes >= HIGH_WATER_MARK : direct.writableNeedDrain
   }
 
   protected sendTurn(): void {

@@ -1,4 +1,4 @@
-import { internalKey, unref } from '../util/index.js'
+import { internalKey, timersPerRequest, unref } from '../util/index.js'
 
 /** The method a stream implements to be called when its heartbeat is due. */
 export const onHeartbeat: unique symbol = Symbol.for(internalKey('onHeartbeat'))
@@ -41,9 +41,13 @@ export const STOPPED_CLOCK: HeartbeatClock = Object.freeze({ ticks: 0 })
  * cost one timer, not ten thousand. It ticks twenty times per interval and visits each member
  * with a subtraction, so a stream's silence never exceeds the interval and ends at most a
  * twentieth of it (at least 1 ms) early, whenever it last wrote. Timers are unref'd so they
- * never keep a process alive.
+ * never keep a process alive. On Workers, where a timer belongs to one request, each stream
+ * has a clock of its own.
  */
 const clocks = new Map<number, Clock>()
+
+/** Each member's own clock, where timers belong to one request (Workers). */
+const ownClocks = new WeakMap<HeartbeatMember, Clock>()
 
 /** Milliseconds between the ticks of an interval's clock. */
 function heartbeatTickMs(intervalMs: number): number {
@@ -60,20 +64,25 @@ function heartbeatTickMs(intervalMs: number): number {
  * @returns The clock whose `ticks` the member stores in `[lastWrite]` on each write.
  */
 export function joinHeartbeat(member: HeartbeatMember, intervalMs: number): HeartbeatClock {
-  let clock = clocks.get(intervalMs)
+  let clock = timersPerRequest ? undefined : clocks.get(intervalMs)
   if (clock === undefined) {
-    const tickMs = heartbeatTickMs(intervalMs)
-    const created: Clock = {
-      ticks: 0,
-      due: Math.floor(intervalMs / tickMs),
-      members: new Set<HeartbeatMember>(),
-      timer: unref(setInterval(() => tick(created), tickMs)),
-    }
-    clock = created
-    clocks.set(intervalMs, clock)
+    clock = startClock(intervalMs)
+    if (timersPerRequest) ownClocks.set(member, clock)
+    else clocks.set(intervalMs, clock)
   }
   member[lastWrite] = clock.ticks
   clock.members.add(member)
+  return clock
+}
+
+function startClock(intervalMs: number): Clock {
+  const tickMs = heartbeatTickMs(intervalMs)
+  const clock: Clock = {
+    ticks: 0,
+    due: Math.floor(intervalMs / tickMs),
+    members: new Set<HeartbeatMember>(),
+    timer: unref(setInterval(() => tick(clock), tickMs)),
+  }
   return clock
 }
 
@@ -95,10 +104,12 @@ function tick(clock: Clock): void {
  * @param intervalMs - The interval it joined with.
  */
 export function leaveHeartbeat(member: HeartbeatMember, intervalMs: number): void {
-  const clock = clocks.get(intervalMs)
+  const own = ownClocks.get(member)
+  const clock = own ?? clocks.get(intervalMs)
   if (clock === undefined || !clock.members.delete(member)) return
   if (clock.members.size === 0) {
     clearInterval(clock.timer)
-    clocks.delete(intervalMs)
+    if (own === undefined) clocks.delete(intervalMs)
+    else ownClocks.delete(member)
   }
 }

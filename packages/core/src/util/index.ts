@@ -13,7 +13,7 @@ export { decodeHeaderText } from './header-text.js'
 export { checkStreamHeaders, sseHeaders } from './headers.js'
 export { internalKey, otherCopyNote } from './internal-key.js'
 export { unwatchSignal, watchSignal, type AbortWatcher } from './signal-watch.js'
-export { unref } from './timers.js'
+export { timersPerRequest, unref } from './timers.js'
 export { utf8Length } from './utf8.js'
 export {
   checkBoolean,

@@ -16,3 +16,13 @@ export function unref<Timer>(timer: Timer): Timer {
   ;(timer as { unref?: () => void }).unref?.()
   return timer
 }
+
+/**
+ * `true` on Cloudflare Workers, where every timer belongs to the request that set it: it is
+ * cancelled when that request ends, and it must not write to another request's response. A
+ * timer shared by the streams of several requests would stop, or write across requests, so
+ * there each stream keeps timers of its own.
+ */
+export const timersPerRequest: boolean =
+  (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent ===
+  'Cloudflare-Workers'
