@@ -33,6 +33,20 @@ export default defineConfig({
           },
         },
       },
+      {
+        // Its own TypeScript program: the event map it registers would type every other file.
+        extends: true,
+        test: {
+          name: 'types-registered',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/types-registered/*.test-d.ts'],
+            tsconfig: './test/types-registered/tsconfig.json',
+          },
+        },
+      },
     ],
   },
 })

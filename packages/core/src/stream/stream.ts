@@ -1,5 +1,6 @@
 import { deferred, type Deferred, internalKey, sseHeaders, unref } from '../util/index.js'
 import { formatComment, formatEvent, type SseEvent } from '../event/format.js'
+import type { UntypedEvents } from '../event/typed.js'
 import {
   joinHeartbeat,
   lastWrite,
@@ -72,7 +73,7 @@ interface HeldFrame {
 }
 
 /** A stream as core modules see it, with the internal entry points. */
-export interface InternalStream extends SseStream {
+export interface InternalStream extends SseStream<UntypedEvents> {
   [sendFrame](frame: string): Promise<SendResult>
   readonly [streamOptions]: ResolvedStreamOptions
   [dropClient](): void
