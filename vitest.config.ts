@@ -12,7 +12,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     projects: [
-      ...['core', 'express', 'koa', 'hono', 'redis'].map((name) => ({
+      ...['core', 'express', 'koa', 'hono', 'redis', 'testing'].map((name) => ({
         extends: true as const,
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
