@@ -14,7 +14,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     projects: [
-      ...['core', 'express', 'koa', 'hono', 'fastify', 'redis'].map((name) => ({
+      ...['core', 'express', 'koa', 'hono', 'fastify', 'redis', 'testing'].map((name) => ({
         extends: true as const,
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
@@ -32,6 +32,20 @@ export default defineConfig({
             only: true,
             include: ['packages/*/src/**/*.test-d.ts'],
             tsconfig: './tsconfig.json',
+          },
+        },
+      },
+      {
+        // Its own TypeScript program: the event map it registers would type every other file.
+        extends: true,
+        test: {
+          name: 'types-registered',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/types-registered/*.test-d.ts'],
+            tsconfig: './test/types-registered/tsconfig.json',
           },
         },
       },

@@ -71,7 +71,11 @@ console.log(
 )
 console.log('Press Ctrl+C to stop.')
 
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop())
+// Ctrl+C reaches the demo twice under `pnpm demo`: from the terminal, and forwarded by pnpm.
+// Every signal is handled, so the second one cannot kill the demo halfway through stopping.
+/** @type {Promise<void> | undefined} */
+let stopping
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void (stopping ??= stop()))
 
 /**
  * @param {import('node:http').Server} server

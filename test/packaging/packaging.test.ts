@@ -18,7 +18,7 @@ import { readEvents } from '@ssekit/test-helpers/read-events'
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const fixtures = fileURLToPath(new URL('fixtures', import.meta.url))
-const publicPackages = ['core', 'express', 'koa', 'hono', 'fastify'] as const
+const publicPackages = ['core', 'express', 'koa', 'hono', 'fastify', 'testing'] as const
 const adapters = ['express', 'koa', 'hono', 'fastify'] as const
 /** What the consumers need besides ssekit, at the versions the workspace tests with. */
 const frameworks = [
@@ -131,4 +131,26 @@ describe('the published type declarations', () => {
     }).catch((error: unknown) => error as { stdout: string; code: number })
     expect(result.stdout).toBe('')
   }, 60_000)
+})
+
+describe('@ssekit/testing as published', () => {
+  it('opens a Hono route of the consumer from ESM and from CommonJS', async () => {
+    const script = (load: string): string =>
+      `${load}.then(async ({ openSse, Hono, sse }) => {
+        const app = new Hono()
+        app.use(sse())
+        app.get('/events', (c) => c.var.sse.stream((s) => s.send({ data: 'packed' })))
+        const client = await openSse(app, '/events')
+        console.log((await client.next()).data)
+      })`
+    const esm = `Promise.all([import('@ssekit/testing'), import('hono'), import('@ssekit/hono')]).then(([t, h, a]) => ({ openSse: t.openSse, Hono: h.Hono, sse: a.sse }))`
+    const cjs = `Promise.resolve({ openSse: require('@ssekit/testing').openSse, Hono: require('hono').Hono, sse: require('@ssekit/hono').sse })`
+    for (const [flag, load] of [
+      ['--input-type=module', esm],
+      ['--input-type=commonjs', cjs],
+    ] as const) {
+      const { stdout } = await run(process.execPath, [flag, '-e', script(load)], { cwd: consumer })
+      expect(stdout.trim()).toBe('packed')
+    }
+  })
 })

@@ -1,6 +1,6 @@
 import express, { Router } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
-import { sse, type SseStream } from './index.js'
+import { createChannel, createRelayHub, sse, type SseStream } from './index.js'
 
 describe('res.sse', () => {
   it('is an SseStream in app and router handlers', () => {
@@ -37,5 +37,32 @@ describe('sse() limits and figures', () => {
     expectTypeOf(events.stats().open).toEqualTypeOf<number>()
     // @ts-expect-error clientKey returns a string
     sse({ clientKey: () => 1 })
+  })
+})
+
+describe('typed events', () => {
+  type AppEvents = { tick: { n: number }; message: string }
+
+  it('sends any event on res.sse without a registered map, as before', () => {
+    express().get('/events', async (_req, res) => {
+      await res.sse.send({ event: 'anything', data: [1] })
+    })
+  })
+
+  it('types broadcasts and producers, and takes res.sse in subscribe and attach', () => {
+    const news = createChannel<AppEvents>('news')
+    const relays = createRelayHub<AppEvents>()
+    express().get('/events/:id', async (req, res) => {
+      news.subscribe(res.sse)
+      await relays.attach(req.params.id, res.sse)
+      await news.broadcast({ event: 'tick', data: { n: 1 } })
+      // @ts-expect-error tick carries { n: number }
+      await news.broadcast({ event: 'tick', data: 'one' })
+      await relays.start(async (relay) => {
+        await relay.send({ data: 'hello' })
+        // @ts-expect-error not an event of AppEvents
+        await relay.send({ event: 'tock', data: 'hello' })
+      })
+    })
   })
 })

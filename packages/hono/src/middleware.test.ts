@@ -8,6 +8,7 @@ import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
 import { readEvents } from '@ssekit/test-helpers/read-events'
 import { sse, type SseStream } from './index.js'
 import { latch } from '@ssekit/test-helpers/latch'
+import { openSse } from '@ssekit/testing'
 
 let server: Listening | undefined
 afterEach(async () => {
@@ -79,12 +80,12 @@ describe('sse() for Hono on the web-standard path', () => {
     app.get('/events', (c) =>
       c.var.sse.stream((stream) => stream.send({ data: stream.lastEventId ?? 'none' }))
     )
-    const resumed = await app.fetch(
-      new Request('http://localhost/events', { headers: { 'Last-Event-ID': 'e-9' } })
-    )
-    expect(await resumed.text()).toBe('retry: 1000\n\ndata: e-9\n\n')
-    const fresh = await app.fetch(new Request('http://localhost/events'))
-    expect(await fresh.text()).toBe('retry: 1000\n\ndata: none\n\n')
+    const resumed = await openSse(app, '/events', { lastEventId: 'e-9' })
+    expect(await resumed.next()).toEqual({ event: 'message', data: 'e-9', id: undefined })
+    await resumed.ended
+    expect(resumed.frames).toEqual(['retry: 1000', 'data: e-9'])
+    const fresh = await openSse(app, '/events')
+    expect(await fresh.next()).toMatchObject({ data: 'none' })
   })
 
   it('keeps headers set by c.header() and by middleware such as cors()', async () => {
@@ -175,11 +176,11 @@ describe('sse() for Hono on the web-standard path', () => {
 
   it('aborts the signal when the reader cancels the body', async () => {
     const { app, opened } = appHoldingStream()
-    const reader = readEvents((await app.request('/events')).body!)
-    await reader.event(0)
+    const client = await openSse(app, '/events')
+    await client.next()
     const stream = opened()
     expect(stream?.signal.aborted).toBe(false)
-    await reader.cancel()
+    await client.close()
     expect(stream?.signal.aborted).toBe(true)
     expect(await stream?.send({ data: 'late' })).toEqual({ clientDisconnected: true })
   })

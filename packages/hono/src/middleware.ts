@@ -1,6 +1,9 @@
 import {
   createSseStream,
+  type AnySseStream,
+  type RegisteredEvents,
   type RelayHub,
+  type SseEventMap,
   type SseRequestOptions,
   type SseStream,
   type SseStreamOptions,
@@ -37,12 +40,17 @@ export interface SseResponder {
    * it streams. The stream closes when the callback settles; an error it throws goes to the
    * middleware's `onError`.
    *
+   * @typeParam Events - The stream's event map: the registered one by default, or one given
+   * for this route, as in `c.var.sse.stream<ChatEvents>(…)`.
    * @param callback - Writes the events; its `stream.signal` aborts when the client leaves.
    * @param options - Overrides of the middleware's options for this stream.
    * @returns The response to return from the route.
    * @throws TypeError for a callback that is not a function or an invalid option.
    */
-  stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response
+  stream<Events extends SseEventMap = RegisteredEvents>(
+    callback: (stream: SseStream<Events>) => unknown,
+    options?: SseStreamOptions
+  ): Response
   /**
    * Answers with an upstream event stream, its events forwarded live as `stream.request` with
    * `forward: true` does. Resolves with the streaming `Response` only once the upstream
@@ -85,7 +93,11 @@ export interface SseResponder {
    * @throws Rejects with `RelayNotFoundError` for an unknown or expired id (answer 404), with
    * a TypeError for invalid arguments.
    */
-  attach(hub: RelayHub, id: string, options?: { lastEventId?: string | null }): Promise<Response>
+  attach<Events extends SseEventMap>(
+    hub: RelayHub<Events>,
+    id: string,
+    options?: { lastEventId?: string | null }
+  ): Promise<Response>
 }
 
 /** The variables the middleware sets, for apps typed with `new Hono<{ Variables: … }>()`. */
@@ -107,7 +119,7 @@ class Responder implements SseResponder {
     this.#config = config
   }
 
-  stream(callback: (stream: SseStream) => unknown, options?: SseStreamOptions): Response {
+  stream(callback: (stream: AnySseStream) => unknown, options?: SseStreamOptions): Response {
     if (typeof callback !== 'function') {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
@@ -179,7 +191,11 @@ class Responder implements SseResponder {
     return this.#c.body(sink.body, 200, sink.headers)
   }
 
-  attach(hub: RelayHub, id: string, options?: { lastEventId?: string | null }): Promise<Response> {
+  attach<Events extends SseEventMap>(
+    hub: RelayHub<Events>,
+    id: string,
+    options?: { lastEventId?: string | null }
+  ): Promise<Response> {
     if (typeof (hub as Partial<RelayHub> | null)?.attach !== 'function') {
       return Promise.reject(
         new TypeError(
@@ -208,7 +224,7 @@ class Responder implements SseResponder {
     })
   }
 
-  async #run(callback: (stream: SseStream) => unknown, stream: SseStream): Promise<void> {
+  async #run(callback: (stream: AnySseStream) => unknown, stream: SseStream): Promise<void> {
     try {
       await callback(stream)
     } catch (error) {

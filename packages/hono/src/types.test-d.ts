@@ -1,6 +1,13 @@
 import { Hono, type Context } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
-import { sse, type SseResponder, type SseStream, type SseVariables } from './index.js'
+import {
+  createChannel,
+  createRelayHub,
+  sse,
+  type SseResponder,
+  type SseStream,
+  type SseVariables,
+} from './index.js'
 
 describe('c.var.sse', () => {
   it('is typed in an unchained app through ContextVariableMap', () => {
@@ -44,5 +51,47 @@ describe('sse() limits and figures', () => {
       },
     })
     expectTypeOf(events.stats().upstreamInFlight).toEqualTypeOf<number>()
+  })
+})
+
+describe('typed events', () => {
+  type AppEvents = { tick: { n: number }; message: string }
+
+  it('types the stream of a route given its map, with no cast', () => {
+    new Hono().use(sse()).get('/events', (c) =>
+      c.var.sse.stream<AppEvents>(async (stream) => {
+        expectTypeOf(stream).toEqualTypeOf<SseStream<AppEvents>>()
+        await stream.send({ event: 'tick', data: { n: 1 } })
+        await stream.send({ data: 'hello' })
+        // @ts-expect-error tick carries { n: number }
+        await stream.send({ event: 'tick', data: 'one' })
+        // @ts-expect-error not an event of AppEvents
+        await stream.send({ event: 'tock' })
+      })
+    )
+  })
+
+  it('sends any event without a map, as before', () => {
+    new Hono().use(sse()).get('/events', (c) =>
+      c.var.sse.stream(async (stream) => {
+        await stream.send({ event: 'anything', data: [1] })
+      })
+    )
+  })
+
+  it('types broadcasts and producers, and takes typed hubs in attach', () => {
+    const news = createChannel<AppEvents>('news')
+    const relays = createRelayHub<AppEvents>()
+    new Hono().use(sse()).get('/events/:id', async (c) => {
+      await news.broadcast({ event: 'tick', data: { n: 1 } })
+      // @ts-expect-error tick carries { n: number }
+      await news.broadcast({ event: 'tick', data: 'one' })
+      await relays.start(async (relay) => {
+        // @ts-expect-error not an event of AppEvents
+        await relay.send({ event: 'tock', data: 'hello' })
+      })
+      if (c.req.query('live') === undefined) return c.var.sse.attach(relays, c.req.param('id'))
+      return c.var.sse.stream((stream) => news.subscribe(stream).closed)
+    })
   })
 })

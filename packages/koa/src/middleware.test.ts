@@ -1,5 +1,6 @@
 import Router from '@koa/router'
 import Koa from 'koa'
+import { createRequire } from 'node:module'
 import compress from 'koa-compress'
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -7,6 +8,13 @@ import { listen, waitFor, type Listening } from '@ssekit/test-helpers/listen'
 import { eventClientsPerTest } from '@ssekit/test-helpers/read-events'
 import { sse, type SseStream } from './index.js'
 import { latch } from '@ssekit/test-helpers/latch'
+
+// Koa 2, installed under an alias: every test runs on both majors the peer range accepts.
+const koa2 = createRequire(import.meta.url)('koa2') as typeof Koa
+const majors = [
+  { name: 'Koa 3', Koa },
+  { name: 'Koa 2', Koa: koa2 },
+]
 
 let server: Listening | undefined
 const open = eventClientsPerTest()
@@ -23,7 +31,7 @@ async function serve(app: Koa): Promise<string> {
   return server.url
 }
 
-describe('sse() for Koa', () => {
+describe.each(majors)('sse() for $name', ({ Koa }) => {
   it('serves the API example', async () => {
     const app = new Koa()
     const router = new Router()

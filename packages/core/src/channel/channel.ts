@@ -19,9 +19,10 @@ import {
 } from './options.js'
 import { describe, otherCopyNote } from '../util/index.js'
 import { formatEvent, type SseEvent } from '../event/format.js'
+import type { RegisteredEvents, SseEventMap, SseEventOf, UntypedEvents } from '../event/typed.js'
 import { createMemoryBackplane } from './memory-backplane.js'
 import { sendFrame, type InternalStream } from '../stream/internal.js'
-import type { SseStream } from '../stream/types.js'
+import type { AnySseStream } from '../stream/types.js'
 import { Subscriber, type SubscriberHost, type Subscription } from './subscriber.js'
 
 /** What became of a broadcast. */
@@ -38,9 +39,10 @@ export interface BroadcastResult {
 
 /**
  * A named group of event streams that receive the same broadcasts: a chat room, a dashboard,
- * a job's progress. Create one per topic with {@link createChannel}.
+ * a job's progress. Create one per topic with {@link createChannel}. `Events` types what
+ * `broadcast` accepts (see {@link SseEventOf}).
  */
-export interface Channel {
+export interface Channel<Events extends SseEventMap = RegisteredEvents> {
   /** The channel's name; processes sharing a backplane share the channels of a name. */
   readonly name: string
   /** How many streams of this process are subscribed. */
@@ -65,7 +67,7 @@ export interface Channel {
    * })
    * ```
    */
-  subscribe(stream: SseStream, options?: SubscribeOptions): Subscription
+  subscribe(stream: AnySseStream, options?: SubscribeOptions): Subscription
   /**
    * Sends an event to every subscriber, in every process sharing the backplane, and keeps it
    * in the history. The event is serialized once, however many receive it; a slow subscriber
@@ -83,12 +85,12 @@ export interface Channel {
    * await news.broadcast({ event: 'headline', data: { title } })
    * ```
    */
-  broadcast(event: SseEvent, options?: BroadcastOptions): Promise<BroadcastResult>
+  broadcast(event: SseEventOf<Events>, options?: BroadcastOptions): Promise<BroadcastResult>
 }
 
 const NOT_PUBLISHED: BroadcastResult = Object.freeze({ published: false, id: undefined })
 
-class EventChannel implements Channel, BackplaneListener, SubscriberHost {
+class EventChannel implements Channel<UntypedEvents>, BackplaneListener, SubscriberHost {
   readonly name: string
   readonly resyncEvent: string
   readonly #backplane: Backplane
@@ -114,7 +116,7 @@ class EventChannel implements Channel, BackplaneListener, SubscriberHost {
     return this.#subscribers.size
   }
 
-  subscribe(stream: SseStream, options?: SubscribeOptions): Subscription {
+  subscribe(stream: AnySseStream, options?: SubscribeOptions): Subscription {
     if (!isInternalStream(stream)) {
       throw new TypeError(
         `subscribe() needs the SseStream of a request (res.sse, ctx.sse, or Hono's stream); got ${describe(stream)}.${otherCopyNote(stream, ['send', 'init', 'close'])}`
@@ -230,6 +232,7 @@ function isInternalStream(stream: unknown): stream is InternalStream {
  * `@ssekit/redis`'s, broadcasts reach the subscribers of every instance and a client may
  * reconnect to any of them.
  *
+ * @typeParam Events - The channel's event map; the registered one by default.
  * @param name - The channel's name, unique per backplane.
  * @param options - Backplane, ids, history bounds, resync event, error handler.
  * @returns The channel.
@@ -248,6 +251,13 @@ function isInternalStream(stream: unknown): stream is InternalStream {
  * })
  * ```
  */
-export function createChannel(name: string, options?: ChannelOptions): Channel {
+export function createChannel<Events extends SseEventMap = RegisteredEvents>(
+  name: string,
+  options?: ChannelOptions
+): Channel<Events>
+// Last, so that `ReturnType<typeof createChannel>` is the channel of the registered map.
+export function createChannel(name: string, options?: ChannelOptions): Channel
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- whichever map the caller chose
+export function createChannel(name: string, options?: ChannelOptions): Channel<any> {
   return new EventChannel(name, options)
 }

@@ -6,3 +6,13 @@
  */
 export { formatEvent, type SseEvent } from './format.js'
 export type { UpstreamEvent } from './upstream-event.js'
+export type {
+  RegisteredEvents,
+  SseEventMap,
+  SseEventName,
+  SseEventOf,
+  SseEventSource,
+  SseMessageEvent,
+  SseRegister,
+  UntypedEvents,
+} from './typed.js'

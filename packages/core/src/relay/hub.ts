@@ -1,6 +1,7 @@
 import { describe, unref } from '../util/index.js'
 import { relayLogChannel, relayPresenceChannel, type RelayState } from '../channel/backplane.js'
-import type { SseStream } from '../stream/types.js'
+import type { AnySseStream } from '../stream/types.js'
+import type { RegisteredEvents, SseEventMap, UntypedEvents } from '../event/index.js'
 import type { SseRequestOptions } from '../upstream/options.js'
 import { checkCursor, checkStartOptions, checkStream } from './arguments.js'
 import { Attachment } from './attachment.js'
@@ -20,8 +21,11 @@ import { countEvents, endElsewhere } from './remote.js'
 import { RunningRelay, type RelayOwner } from './running-relay.js'
 import { checkRelayId, openSource, randomRelayId, type RelaySource } from './source.js'
 
-/** Runs relays and attaches clients to them. See {@link createRelayHub}. */
-export interface RelayHub {
+/**
+ * Runs relays and attaches clients to them. See {@link createRelayHub}. `Events` types what
+ * producers send (see {@link SseEventOf}).
+ */
+export interface RelayHub<Events extends SseEventMap = RegisteredEvents> {
   /**
    * Starts a relay. With request options, resolves once the upstream answered 200
    * `text/event-stream`; with a producer, at once.
@@ -33,7 +37,10 @@ export interface RelayHub {
    * `SseUpstreamError` / `SseTimeoutError` as `sseRequest` does (no relay exists then); with
    * an Error when the hub runs `maxRelays` relays, the id is taken, or the hub is closed.
    */
-  start(source: SseRequestOptions | RelayProducer, options?: { id?: string }): Promise<Relay>
+  start(
+    source: SseRequestOptions | RelayProducer<Events>,
+    options?: { id?: string }
+  ): Promise<Relay>
   /**
    * Sends a relay's events to a client: those after its cursor, then the live ones, then the
    * final `end` event, and closes the stream. A client that has every event of a finished
@@ -49,7 +56,7 @@ export interface RelayHub {
    */
   attach(
     id: string,
-    stream: SseStream,
+    stream: AnySseStream,
     options?: { lastEventId?: string | null }
   ): Promise<AttachResult>
   /**
@@ -73,7 +80,7 @@ export interface RelayHub {
   close(): Promise<void>
 }
 
-class Hub implements RelayHub, RelayOwner {
+class Hub implements RelayHub<UntypedEvents>, RelayOwner {
   readonly #options: ResolvedHubOptions
   /** Relays this instance runs, by id. */
   readonly #running = new Map<string, RunningRelay>()
@@ -91,7 +98,7 @@ class Hub implements RelayHub, RelayOwner {
   }
 
   async start(
-    source: SseRequestOptions | RelayProducer,
+    source: SseRequestOptions | RelayProducer<UntypedEvents>,
     options?: { id?: string }
   ): Promise<Relay> {
     const given = checkStartOptions(options)
@@ -148,7 +155,7 @@ class Hub implements RelayHub, RelayOwner {
 
   async attach(
     id: string,
-    stream: SseStream,
+    stream: AnySseStream,
     options?: { lastEventId?: string | null }
   ): Promise<AttachResult> {
     checkRelayId(id, 'id')
@@ -356,6 +363,7 @@ function endOfState(state: RelayState): RelayEnd {
  * leave and resume with `Last-Event-ID`, on this instance or, through a shared backplane, on
  * any other.
  *
+ * @typeParam Events - The event map of the relays' producers; the registered one by default.
  * @param options - The backplane, `orphanTimeout`, `retention`, bounds and lease.
  * @returns The hub.
  * @throws TypeError naming the first invalid option.
@@ -380,6 +388,12 @@ function endOfState(state: RelayState): RelayEnd {
  * })
  * ```
  */
-export function createRelayHub(options?: RelayHubOptions): RelayHub {
+export function createRelayHub<Events extends SseEventMap = RegisteredEvents>(
+  options?: RelayHubOptions
+): RelayHub<Events>
+// Last, so that `ReturnType<typeof createRelayHub>` is the hub of the registered map.
+export function createRelayHub(options?: RelayHubOptions): RelayHub
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- whichever map the caller chose
+export function createRelayHub(options?: RelayHubOptions): RelayHub<any> {
   return new Hub(resolveHubOptions(options))
 }

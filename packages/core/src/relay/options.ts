@@ -1,5 +1,5 @@
 import { describe } from '../util/index.js'
-import type { SseEvent } from '../event/index.js'
+import type { RegisteredEvents, SseEventMap, SseEventOf } from '../event/index.js'
 import type { Backplane, RelayStatus, RelayStore } from '../channel/backplane.js'
 import { createMemoryBackplane } from '../channel/memory-backplane.js'
 
@@ -73,14 +73,14 @@ export interface RelayHubOptions {
 export type RelayErrorKind =
   'failed' | 'end-not-recorded' | 'lease-renewal' | 'presence' | 'state-check'
 
-/** What a producer gets: where to send its events, and when to stop. */
-export interface RelayProducerContext {
+/** What a producer gets: where to send its events (typed by `Events`), and when to stop. */
+export interface RelayProducerContext<Events extends SseEventMap = RegisteredEvents> {
   /**
    * Appends an event to the relay's log, with the relay's next id in place of its own.
    * Resolves once the backplane took it; does nothing once the relay has ended.
    * @throws Rejects with a TypeError naming the field for an event that cannot be sent.
    */
-  send: (event: SseEvent) => Promise<void>
+  send: (event: SseEventOf<Events>) => Promise<void>
   /** Aborts when the relay is stopped (by `stop`, `orphanTimeout`, or the hub closing). */
   signal: AbortSignal
 }
@@ -89,7 +89,9 @@ export interface RelayProducerContext {
  * A job that produces a relay's events: the relay ends `done` when it returns (or its promise
  * resolves), `failed` when it throws.
  */
-export type RelayProducer = (relay: RelayProducerContext) => unknown
+export type RelayProducer<Events extends SseEventMap = RegisteredEvents> = (
+  relay: RelayProducerContext<Events>
+) => unknown
 
 /** How a relay ended. */
 export interface RelayEnd {

@@ -1,5 +1,5 @@
 import { deferred, unref, utf8Length } from '../util/index.js'
-import type { SseEvent } from '../event/index.js'
+import type { SseEvent, UntypedEvents } from '../event/index.js'
 import {
   isPromise,
   relayLogChannel,
@@ -118,7 +118,7 @@ export class RunningRelay implements Relay {
    *
    * @param producer - The job.
    */
-  async produce(producer: RelayProducer): Promise<void> {
+  async produce(producer: RelayProducer<UntypedEvents>): Promise<void> {
     const context = {
       send: (event: SseEvent): Promise<void> => {
         try {

@@ -3,12 +3,14 @@ import { UpstreamCall } from '../upstream/call.js'
 import type { SseRequestOptions } from '../upstream/options.js'
 import { resolveRequestOptions } from '../upstream/resolve-request.js'
 import type { RelayProducer } from './options.js'
+import type { UntypedEvents } from '../event/index.js'
 
 /** What a relay runs, once started: an open upstream call, or a producer. */
-export type RelaySource = { readonly call: UpstreamCall } | { readonly producer: RelayProducer }
+export type RelaySource =
+  { readonly call: UpstreamCall } | { readonly producer: RelayProducer<UntypedEvents> }
 
 /** An upstream that answered 204 to a retry has nothing to send: the relay is done at once. */
-const NOTHING: RelayProducer = () => undefined
+const NOTHING: RelayProducer<UntypedEvents> = () => undefined
 
 /** Ids longer than this are refused: they become keys and channel names. */
 const MAX_ID_LENGTH = 256
@@ -20,7 +22,9 @@ const MAX_ID_LENGTH = 256
  * @returns Opens it: the upstream call once it answered 200 `text/event-stream`.
  * @throws TypeError naming the invalid option, or for `forward`.
  */
-export function openSource(source: SseRequestOptions | RelayProducer): () => Promise<RelaySource> {
+export function openSource(
+  source: SseRequestOptions | RelayProducer<UntypedEvents>
+): () => Promise<RelaySource> {
   if (typeof source === 'function') return () => Promise.resolve({ producer: source })
   if (typeof source !== 'object' || (source as unknown) === null) {
     throw new TypeError(

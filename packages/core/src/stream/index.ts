@@ -6,7 +6,7 @@
  * through its public interface, `types.ts`) and the option types `SseStream.request` accepts.
  */
 export { createSseStream } from './stream.js'
-export type { SendResult, SseStream } from './types.js'
+export type { AnySseStream, SendResult, SseStream } from './types.js'
 export type { SlowClientPolicy, SseStreamOptions } from './options.js'
 export type { SseEndReason } from './monitor.js'
 export type { SseStats } from './stats.js'

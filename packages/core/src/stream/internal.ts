@@ -1,4 +1,5 @@
 import { internalKey } from '../util/index.js'
+import type { UntypedEvents } from '../event/typed.js'
 import type { ResolvedStreamOptions } from './options.js'
 import type { SendResult, SseStream } from './types.js'
 
@@ -34,7 +35,7 @@ export const dropClient: unique symbol = Symbol.for(internalKey('dropClient'))
 export const refuseStream: unique symbol = Symbol.for(internalKey('refuseStream'))
 
 /** A stream as core modules see it, with the internal entry points. */
-export interface InternalStream extends SseStream {
+export interface InternalStream extends SseStream<UntypedEvents> {
   [sendFrame](frame: string): Promise<SendResult>
   readonly [streamOptions]: ResolvedStreamOptions
   [dropClient](): void

@@ -1,4 +1,4 @@
-import type { SseEvent } from '../event/format.js'
+import type { RegisteredEvents, SseEventMap, SseEventOf } from '../event/typed.js'
 import type { SseStreamOptions } from './options.js'
 import type { SseRequestOptions, SseRequestResult } from '../upstream/options.js'
 import type { SseEventSchema, SseSchemaOutput } from '../upstream/options.js'
@@ -12,8 +12,11 @@ export interface SendResult {
 /**
  * An event stream to one client: `res.sse` in Express, `ctx.sse` in Koa, the `stream` in
  * Hono's `c.var.sse.stream(callback)`.
+ *
+ * `Events` types what `send` accepts: the map registered in {@link SseRegister} by default,
+ * untyped without one.
  */
-export interface SseStream {
+export interface SseStream<Events extends SseEventMap = RegisteredEvents> {
   /**
    * Starts the stream: status 200 and the SSE headers reach the client at once, and the
    * connection stays open. Idempotent; `send`, `comment` and forwarding call it themselves.
@@ -29,11 +32,12 @@ export interface SseStream {
    * `{ clientDisconnected: true }` instead, as after `close()`. Settles once the bytes are
    * handed to the connection, so a loop that awaits it cannot outrun a slow client.
    *
-   * @param event - The event; see {@link formatEvent} for what is accepted.
+   * @param event - The event; see {@link formatEvent} for what is accepted, and
+   * {@link SseEventOf} for what the stream's event map allows.
    * @returns Whether the event was sent.
    * @throws Rejects with a TypeError naming the field for an event that cannot be sent.
    */
-  send(event: SseEvent): Promise<SendResult>
+  send(event: SseEventOf<Events>): Promise<SendResult>
   /**
    * Sends a comment line, which clients ignore: a keep-alive or a debugging aid.
    *
@@ -78,3 +82,7 @@ export interface SseStream {
    */
   readonly lastEventId: string | undefined
 }
+
+/** A stream of any event map, for the functions that take any stream (subscribe, attach). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any map is welcome here
+export type AnySseStream = SseStream<any>

@@ -2,14 +2,15 @@ import type { Collector } from './collect.js'
 import { collectEvents, runRequest, type Consume } from './request.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import { type SseRequestOptions, type SseRequestResult } from './options.js'
-import type { SseStream } from '../stream/types.js'
+import type { AnySseStream, SseStream } from '../stream/types.js'
+import type { UntypedEvents } from '../event/index.js'
 import type { UpstreamCall } from './call.js'
 
 /**
  * Relays each event into the stream as it arrives. Each send is awaited before the next read,
  * so a client that reads slowly slows the upstream read instead of filling memory.
  */
-function relayInto(stream: SseStream, onStarted?: () => void): Consume {
+function relayInto(stream: AnySseStream, onStarted?: () => void): Consume {
   return async (call: UpstreamCall, collector: Collector) => {
     // Only now: a handler that catches an upstream error can still answer with a status.
     stream.init()
@@ -37,7 +38,7 @@ function relayInto(stream: SseStream, onStarted?: () => void): Consume {
  * @throws See {@link sseRequest}.
  */
 export function streamRequest(
-  stream: SseStream,
+  stream: SseStream<UntypedEvents>,
   options: SseRequestOptions
 ): Promise<SseRequestResult> {
   let request: ResolvedRequest
@@ -69,7 +70,7 @@ export interface StartedForwarding {
  * stream is then not started.
  */
 export function forwardOnceStarted(
-  stream: SseStream,
+  stream: AnySseStream,
   options: SseRequestOptions
 ): Promise<StartedForwarding> {
   let request: ResolvedRequest
