@@ -7,6 +7,8 @@ export default defineConfig({
   fixedExtension: true,
   dts: true,
   platform: 'neutral',
+  // Node's built-in modules stay imports, for the packages that run on Node only.
+  deps: { neverBundle: [/^node:/] },
   target: 'node20',
   sourcemap: false,
   clean: true,
