@@ -12,8 +12,11 @@ export function redisCli(port: number, ...args: string[]): Promise<string> {
     execFile(
       'redis-cli',
       ['-h', '127.0.0.1', '-p', String(port), ...args],
-      { timeout: 10_000 },
-      (error, stdout) => (error ? reject(error) : resolve(stdout))
+      { timeout: 10_000, encoding: 'utf8' },
+      (error, stdout) => {
+        if (error) reject(new Error(`redis-cli ${args[0] ?? ''} failed.`, { cause: error }))
+        else resolve(stdout)
+      }
     )
   })
 }
@@ -31,12 +34,15 @@ export async function pollUntil<T>(
   check: () => Promise<T>,
   timeoutMs: number,
   what: string
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, false | null | undefined>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check().catch(() => undefined)
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (value !== undefined && value !== null && value !== false) {
+      return value as Exclude<T, false | null | undefined>
+    }
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

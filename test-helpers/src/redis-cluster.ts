@@ -125,17 +125,19 @@ async function startCluster(): Promise<LocalCluster> {
       await kill(processes.get(port))
     },
     failedOver: async (port, key) => {
-      const survivor = ports.find((other) => other !== port && processes.get(other)?.exitCode === null)!
+      const survivor = ports.find(
+        (other) => other !== port && processes.get(other)?.exitCode === null
+      )!
       const slot = Number(await redisCli(survivor, 'CLUSTER', 'KEYSLOT', key))
-      const owner = await pollUntil(
+      return pollUntil(
         async () => {
           const node = await ownerOf(survivor, slot)
-          return node !== undefined && node.port !== port && (await healthy(survivor)) && node
+          if (node === undefined || node.port === port || !(await healthy(survivor))) return
+          return node.port
         },
         30_000,
         'a replica to take over'
       )
-      return owner.port
     },
     stop: async () => {
       for (const child of processes.values()) await kill(child)

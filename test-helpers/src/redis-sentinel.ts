@@ -67,7 +67,8 @@ async function startSentinel(): Promise<LocalSentinel> {
     }
     // Sentinel knows the replica (from the master's INFO) before it can promote it.
     await pollUntil(
-      async () => (await redisCli(sentinelPort, 'SENTINEL', 'REPLICAS', NAME)).includes(String(replicaPort)),
+      async () =>
+        (await redisCli(sentinelPort, 'SENTINEL', 'REPLICAS', NAME)).includes(String(replicaPort)),
       20_000,
       'Sentinel to find the replica'
     )

@@ -1,8 +1,4 @@
-import type {
-  RedisClientOptions,
-  RedisClusterOptions,
-  RedisSentinelOptions,
-} from '@redis/client'
+import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from '@redis/client'
 import {
   checkFunction,
   checkMilliseconds,

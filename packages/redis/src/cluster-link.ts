@@ -1,5 +1,5 @@
 import { createCluster, type RedisClusterOptions } from '@redis/client'
-import { PROBE, type Commands, type LinkEvents, type RedisLink } from './link.js'
+import { PROBE, type LinkEvents, type RedisLink } from './link.js'
 
 /** Where a cluster's node is, as node-redis reports it with the node's events. */
 interface NodeInfo {
@@ -54,8 +54,8 @@ export function clusterLink(
     events.lost()
   })
   return {
-    commands: cluster as unknown as Commands,
-    timed: cluster.withCommandOptions({ timeout }) as unknown as Commands,
+    commands: cluster,
+    timed: cluster.withCommandOptions({ timeout }),
     publishCommand: 'SPUBLISH',
     probe: (channel) => cluster.withCommandOptions({ timeout }).sPublish(channel, PROBE),
     subscribe: (channel, listener) => cluster.sSubscribe(channel, listener),

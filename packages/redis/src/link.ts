@@ -12,19 +12,19 @@ export type MessageListener = (message: string) => void
 /** What a link tells the backplane about its connections. */
 export interface LinkEvents {
   /** A connection failed (reported once per outage by the backplane). */
-  error(error: unknown): void
+  readonly error: (error: unknown) => void
   /** A connection is up again: the outage is over. */
-  up(): void
+  readonly up: () => void
   /**
    * Pub/sub may have missed messages (a connection dropped, or subscriptions moved to another
    * node): channels hold what comes next until they know what was missed.
    */
-  lost(): void
+  readonly lost: () => void
   /**
    * Only on links without {@link RedisLink.probe}: every subscription is in place again, so
    * channels can read what they missed.
    */
-  restored(): void
+  readonly restored: () => void
 }
 
 /**

@@ -13,7 +13,14 @@ import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
 import { clusterLink } from './cluster-link.js'
-import { channelKeys, clusterKeys, indexKey, relayOfLog, serverKeys, type KeyLayout } from './keys.js'
+import {
+  channelKeys,
+  clusterKeys,
+  indexKey,
+  relayOfLog,
+  serverKeys,
+  type KeyLayout,
+} from './keys.js'
 import type { Commands, RedisLink } from './link.js'
 import { RedisRelayStore } from './relay-store.js'
 import { luaScript, runScript } from './script.js'
@@ -57,8 +64,7 @@ class RedisStreamsBackplane implements RedisBackplane {
   #closed = false
 
   constructor(options: RedisBackplaneOptions) {
-    const { url, redis, cluster, sentinel, prefix, publishTimeout, onError } =
-      checkOptions(options)
+    const { url, redis, cluster, sentinel, prefix, publishTimeout, onError } = checkOptions(options)
     const keyPrefix = prefix ?? 'ssekit:'
     this.#keys = cluster === undefined ? serverKeys(keyPrefix) : clusterKeys(keyPrefix)
     this.#onError =
@@ -100,8 +106,7 @@ class RedisStreamsBackplane implements RedisBackplane {
     const key = this.#keys.channel(channel)
     const relay = relayOfLog(channel)
     return runScript(this.#link.timed, PUBLISH, {
-      keys:
-        relay === undefined ? channelKeys(key) : [...channelKeys(key), this.#keys.relay(relay)],
+      keys: relay === undefined ? channelKeys(key) : [...channelKeys(key), this.#keys.relay(relay)],
       arguments: [
         key,
         bound(history.maxEvents),
@@ -140,7 +145,13 @@ class RedisStreamsBackplane implements RedisBackplane {
     const tag = channelTag(this.#keys.channel(channel))
     let read: FeedRead
     try {
-      read = await this.#readStream(this.#link.timed, channel, parseCursor(cursor, tag), history, false)
+      read = await this.#readStream(
+        this.#link.timed,
+        channel,
+        parseCursor(cursor, tag),
+        history,
+        false
+      )
     } catch (error) {
       throw this.#timedError(error)
     }

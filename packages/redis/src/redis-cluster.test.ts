@@ -9,7 +9,9 @@ const cluster = useRedisCluster()
 
 const { newName, newBackplane, instance, twoInstances } = backplaneInstances(() => ({
   cluster: {
-    rootNodes: cluster().ports.slice(0, 2).map((port) => ({ url: `redis://127.0.0.1:${port}` })),
+    rootNodes: cluster()
+      .ports.slice(0, 2)
+      .map((port) => ({ url: `redis://127.0.0.1:${port}` })),
     // Reconnect quickly, and ask for the new topology soon after a node stops answering.
     defaults: { socket: { reconnectStrategy: () => 50 } },
     topologyRefreshOnReconnectionAttemptStrategy: 100,
@@ -114,34 +116,38 @@ describe('channels on a Redis Cluster', () => {
 })
 
 describe('a master of the cluster fails', () => {
-  it('promotes its replica; broadcasts after it arrive, replay stays exact', { timeout: 90_000 }, async () => {
-    const [a, b] = await twoInstances()
-    const { client: onA } = await a.connect()
-    const { client: onB } = await b.connect()
-    for (const data of range(0, 3)) await (Number(data) % 2 ? a : b).channel.broadcast({ data })
-    const beforeFailure = (await onB.reader.event(2)).id!
-    await onA.reader.event(2)
-    const key = `test:{${a.channel.name}}`
-    const master = await cluster().masterOf(key)
-    await cluster().synced(master)
+  it(
+    'promotes its replica; broadcasts after it arrive, replay stays exact',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b] = await twoInstances()
+      const { client: onA } = await a.connect()
+      const { client: onB } = await b.connect()
+      for (const data of range(0, 3)) await (Number(data) % 2 ? a : b).channel.broadcast({ data })
+      const beforeFailure = (await onB.reader.event(2)).id!
+      await onA.reader.event(2)
+      const key = `test:{${a.channel.name}}`
+      const master = await cluster().masterOf(key)
+      await cluster().synced(master)
 
-    await cluster().kill(master)
-    const promoted = await cluster().failedOver(master, key)
-    expect(promoted).not.toBe(master)
+      await cluster().kill(master)
+      const promoted = await cluster().failedOver(master, key)
+      expect(promoted).not.toBe(master)
 
-    await broadcastOnceServed(a, '3')
-    for (const data of range(4, 6)) {
-      expect((await (Number(data) % 2 ? a : b).channel.broadcast({ data })).published).toBe(true)
+      await broadcastOnceServed(a, '3')
+      for (const data of range(4, 6)) {
+        expect((await (Number(data) % 2 ? a : b).channel.broadcast({ data })).published).toBe(true)
+      }
+      // Every client receives each broadcast once, in order; the history survived (replicated
+      // before the failure), so nobody is told to resync.
+      for (const client of [onA, onB]) {
+        await client.reader.event(5, 30_000)
+        expect(dataOf(client)).toEqual(range(0, 6))
+      }
+      const { client: resumed } = await a.connect({ 'last-event-id': beforeFailure })
+      await resumed.reader.event(2)
+      expect(dataOf(resumed)).toEqual(['3', '4', '5'])
+      expect(await redisCli(promoted, 'XLEN', key)).toBe('6\n')
     }
-    // Every client receives each broadcast once, in order; the history survived (replicated
-    // before the failure), so nobody is told to resync.
-    for (const client of [onA, onB]) {
-      await client.reader.event(5, 30_000)
-      expect(dataOf(client)).toEqual(range(0, 6))
-    }
-    const { client: resumed } = await a.connect({ 'last-event-id': beforeFailure })
-    await resumed.reader.event(2)
-    expect(dataOf(resumed)).toEqual(['3', '4', '5'])
-    expect(await redisCli(promoted, 'XLEN', key)).toBe('6\n')
-  })
+  )
 })

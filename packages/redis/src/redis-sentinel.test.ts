@@ -30,36 +30,41 @@ async function broadcastOnceServed(on: Instance, data: string): Promise<void> {
 }
 
 describe('servers managed by Sentinel', () => {
-  it('follows the master through a failover: broadcasts arrive, replay stays exact', { timeout: 90_000 }, async () => {
-    const [a, b] = await twoInstances()
-    const { client: onA } = await a.connect()
-    const { client: onB } = await b.connect()
-    for (const data of ['0', '1', '2']) await (Number(data) % 2 ? a : b).channel.broadcast({ data })
-    for (const client of [onA, onB]) {
-      await client.reader.event(2)
-      expect(dataOf(client)).toEqual(['0', '1', '2'])
-    }
-    const beforeFailover = onA.reader.events[2]!.id!
-    const key = `test:${a.channel.name}`
-    const old = await sentinel().master()
-    expect(await redisCli(old, 'XLEN', key)).toBe('3\n')
-    await sentinel().synced()
+  it(
+    'follows the master through a failover: broadcasts arrive, replay stays exact',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b] = await twoInstances()
+      const { client: onA } = await a.connect()
+      const { client: onB } = await b.connect()
+      for (const data of ['0', '1', '2'])
+        await (Number(data) % 2 ? a : b).channel.broadcast({ data })
+      for (const client of [onA, onB]) {
+        await client.reader.event(2)
+        expect(dataOf(client)).toEqual(['0', '1', '2'])
+      }
+      const beforeFailover = onA.reader.events[2]!.id!
+      const key = `test:${a.channel.name}`
+      const old = await sentinel().master()
+      expect(await redisCli(old, 'XLEN', key)).toBe('3\n')
+      await sentinel().synced()
 
-    const promoted = await sentinel().failOver()
-    expect(promoted).not.toBe(old)
+      const promoted = await sentinel().failOver()
+      expect(promoted).not.toBe(old)
 
-    await broadcastOnceServed(b, '3')
-    for (const data of ['4', '5']) {
-      expect((await (Number(data) % 2 ? a : b).channel.broadcast({ data })).published).toBe(true)
+      await broadcastOnceServed(b, '3')
+      for (const data of ['4', '5']) {
+        expect((await (Number(data) % 2 ? a : b).channel.broadcast({ data })).published).toBe(true)
+      }
+      for (const client of [onA, onB]) {
+        await client.reader.event(5, 30_000)
+        expect(dataOf(client)).toEqual(['0', '1', '2', '3', '4', '5'])
+      }
+      const { client: resumed } = await b.connect({ 'last-event-id': beforeFailover })
+      await resumed.reader.event(2)
+      expect(dataOf(resumed)).toEqual(['3', '4', '5'])
+      expect(await redisCli(promoted, 'XLEN', key)).toBe('6\n')
+      expect(a.errors.every((error) => error instanceof Error && error.message !== '')).toBe(true)
     }
-    for (const client of [onA, onB]) {
-      await client.reader.event(5, 30_000)
-      expect(dataOf(client)).toEqual(['0', '1', '2', '3', '4', '5'])
-    }
-    const { client: resumed } = await b.connect({ 'last-event-id': beforeFailover })
-    await resumed.reader.event(2)
-    expect(dataOf(resumed)).toEqual(['3', '4', '5'])
-    expect(await redisCli(promoted, 'XLEN', key)).toBe('6\n')
-    expect(a.errors.every((error) => error instanceof Error && error.message !== '')).toBe(true)
-  })
+  )
 })

@@ -1,5 +1,5 @@
 import { createSentinel, type RedisSentinelOptions } from '@redis/client'
-import { PROBE, type Commands, type LinkEvents, type RedisLink } from './link.js'
+import { PROBE, type LinkEvents, type RedisLink } from './link.js'
 
 /**
  * Connects to the master of servers managed by Redis Sentinel, and to the new master after a
@@ -28,8 +28,8 @@ export function sentinelLink(
   sentinel.on('ready', events.up)
   const timed = sentinel.withCommandOptions({ timeout })
   return {
-    commands: sentinel as unknown as Commands,
-    timed: timed as unknown as Commands,
+    commands: sentinel,
+    timed,
     publishCommand: 'PUBLISH',
     probe: (channel) => timed.publish(channel, PROBE),
     subscribe: (channel, listener) => sentinel.subscribe(channel, listener),

@@ -1,5 +1,5 @@
 import { createClient, type RedisClientOptions } from '@redis/client'
-import type { Commands, LinkEvents, RedisLink } from './link.js'
+import type { LinkEvents, RedisLink } from './link.js'
 
 /**
  * Connects to one Redis server with two connections, one for commands and one in pub/sub mode
@@ -29,8 +29,8 @@ export function serverLink(
   // A lost pub/sub connection loses messages until it is back.
   subscriber.on('reconnecting', events.lost)
   return {
-    commands: commands as unknown as Commands,
-    timed: commands.withCommandOptions({ timeout }) as unknown as Commands,
+    commands,
+    timed: commands.withCommandOptions({ timeout }),
     publishCommand: 'PUBLISH',
     probe: undefined,
     subscribe: (channel, listener) => subscriber.subscribe(channel, listener),
