@@ -49,6 +49,9 @@ export function clusterLink(
     failing.delete(address(node))
     events.up()
   })
+  // node-redis's own event for moving subscriptions to other nodes (a node left the topology,
+  // a slot moved); node errors cover failovers without it, this makes recovery start sooner.
+  cluster.on('__resubscribeListeners', events.lost)
   cluster.on('sharded-channel-moved-error', (error: unknown) => {
     events.error(error)
     events.lost()
