@@ -115,6 +115,23 @@ describe('channels on a Redis Cluster', () => {
   })
 })
 
+describe('lost pub/sub connections in a cluster', () => {
+  it('recover from the stream what sharded pub/sub missed meanwhile, with no resync', async () => {
+    const [a, b] = await twoInstances()
+    const { client } = await a.connect()
+    await b.channel.broadcast({ data: 'before' })
+    await client.reader.event(0)
+    // Drops every instance's pub/sub connections; the nodes and their streams stay.
+    for (const port of cluster().ports) await redisCli(port, 'CLIENT', 'KILL', 'TYPE', 'pubsub')
+    for (const data of ['missed-1', 'missed-2', 'missed-3']) {
+      expect((await b.channel.broadcast({ data })).published).toBe(true)
+    }
+    await b.channel.broadcast({ data: 'after' })
+    await client.reader.event(4, 15_000)
+    expect(dataOf(client)).toEqual(['before', 'missed-1', 'missed-2', 'missed-3', 'after'])
+  })
+})
+
 describe('a master of the cluster fails', () => {
   it(
     'promotes its replica; broadcasts after it arrive, replay stays exact',
