@@ -1,11 +1,13 @@
 // Makes sure the programs the test suite drives are installed: Debian's `chromium` (browser
-// tests) and `redis-server` (multi-instance tests). Installs them with apt-get when missing
+// tests), `redis-server` (multi-instance tests, clusters, Sentinel) and `redis-cli` (which
+// creates the clusters). Installs them with apt-get when missing
 // and this process may; otherwise says what to install and fails.
 import { execFileSync, spawnSync } from 'node:child_process'
 
 const needed = [
   { command: 'chromium', pkg: 'chromium' },
   { command: 'redis-server', pkg: 'redis-server' },
+  { command: 'redis-cli', pkg: 'redis-tools' },
 ]
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0

@@ -50,11 +50,24 @@ export interface Instances {
 }
 
 /**
- * Sets up app instances for a test file; call at its top level.
+ * Sets up app instances for a test file on one Redis server; call at its top level.
  *
  * @param redis - The server, once started.
  */
 export function redisInstances(redis: () => RedisServer): Instances {
+  return backplaneInstances(() => ({
+    url: redis().url,
+    // Reconnect quickly, so recovery fits a test's time.
+    redis: { socket: { reconnectStrategy: () => 50 } },
+  }))
+}
+
+/**
+ * Sets up app instances for a test file on any Redis deployment; call at its top level.
+ *
+ * @param where - The backplane options that say where Redis is, once it is started.
+ */
+export function backplaneInstances(where: () => RedisBackplaneOptions): Instances {
   const cleanups: (() => Promise<void>)[] = []
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -67,11 +80,9 @@ export function redisInstances(redis: () => RedisServer): Instances {
   ): Promise<{ backplane: RedisBackplane; errors: unknown[] }> {
     const errors: unknown[] = []
     const created = createRedisBackplane({
-      url: redis().url,
+      ...where(),
       prefix: 'test:',
       onError: (error) => errors.push(error),
-      // Reconnect quickly, so recovery fits a test's time.
-      redis: { socket: { reconnectStrategy: () => 50 } },
       ...options,
     })
     cleanups.push(() => created.close())

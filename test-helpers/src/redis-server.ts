@@ -16,7 +16,8 @@ export interface RedisServer {
   stop: () => Promise<void>
 }
 
-async function freePort(): Promise<number> {
+/** @returns A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   const server = net.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as net.AddressInfo
@@ -24,18 +25,25 @@ async function freePort(): Promise<number> {
   return port
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+/**
+ * Starts `redis-server` on 127.0.0.1, persisting nothing, and waits until it listens.
+ *
+ * @param port - Its port.
+ * @param dir - Its working directory.
+ * @param args - More arguments, e.g. `['--cluster-enabled', 'yes']`; a first argument that
+ * does not start with `--` is a configuration file.
+ * @returns The process.
+ */
+export function launchRedis(port: number, dir: string, args: string[] = []): Promise<ChildProcess> {
+  const file = args[0] !== undefined && !args[0].startsWith('--') ? args.slice(0, 1) : []
   const child = spawn(
     'redis-server',
     // Persistence off: nothing survives a kill, as with a crashed cache server.
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'].concat([
-      '--protected-mode',
-      'no',
-      '--dir',
-      dir,
-      '--loglevel',
-      'warning',
-    ]),
+    file.concat(
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--protected-mode', 'no', '--dir', dir, '--loglevel', 'warning'],
+      args.slice(file.length)
+    ),
     { stdio: ['ignore', 'ignore', 'pipe'] }
   )
   let stderr = ''
@@ -73,7 +81,12 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   })
 }
 
-async function kill(child: ChildProcess | undefined): Promise<void> {
+/**
+ * Kills a server outright (SIGKILL), as a crash would, and waits until it exited.
+ *
+ * @param child - The server's process, if any.
+ */
+export async function kill(child: ChildProcess | undefined): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGKILL')
@@ -88,7 +101,7 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
 async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'ssekit-redis-'))
-  let child: ChildProcess | undefined = await launch(port, dir)
+  let child: ChildProcess | undefined = await launchRedis(port, dir)
   return {
     url: `redis://127.0.0.1:${port}`,
     kill: async () => {
@@ -97,7 +110,7 @@ async function startRedisServer(): Promise<RedisServer> {
     },
     restart: async () => {
       await kill(child)
-      child = await launch(port, dir)
+      child = await launchRedis(port, dir)
     },
     stop: async () => {
       await kill(child)

@@ -1,5 +1,6 @@
 import type { BackplaneListener, BackplaneMessage } from '@ssekit/core'
 import { compareIds, decodePayload } from './codec.js'
+import { PROBE } from './link.js'
 
 /** What a feed reads from its channel's stream. */
 export interface FeedRead {
@@ -7,6 +8,10 @@ export interface FeedRead {
   readonly messages: readonly BackplaneMessage[]
   readonly last: string | undefined
 }
+
+/** Milliseconds before a probe is sent again, doubling up to the last. */
+const FIRST_PROBE_DELAY_MS = 100
+const LAST_PROBE_DELAY_MS = 2000
 
 interface Waiter {
   readonly seq: string
@@ -18,6 +23,11 @@ interface Waiter {
  * holds, and from the Redis Stream to fill what pub/sub missed while it was down. Listeners get
  * each message once, in id order; when the stream no longer holds what was missed (Redis
  * restarted, or trimmed it meanwhile), they are told to reset.
+ *
+ * Where the connections do not say when a subscription is back in place (a cluster, Sentinel),
+ * the feed probes it after a loss: it publishes empty probes, at growing intervals, until a
+ * message (a probe or a broadcast) arrives, which proves the subscription receives what is
+ * published from then on; only then does it read what it missed.
  */
 export class Feed {
   readonly listeners = new Set<BackplaneListener>()
@@ -38,20 +48,28 @@ export class Feed {
   readonly #tag: string
   readonly #read: (cursor: string | undefined) => Promise<FeedRead>
   readonly #report: (error: unknown) => void
+  readonly #probe: (() => Promise<unknown>) | undefined
+  /** The subscription may be missing messages; waiting for one to prove it is back. */
+  #probing = false
+  #probeTimer: ReturnType<typeof setTimeout> | undefined
+  #probeDelay = FIRST_PROBE_DELAY_MS
 
   /**
    * @param tag - The channel's tag, which starts the `seq` listeners receive.
    * @param read - Reads the stream after a stream id, `undefined` for only its newest id.
    * @param report - Receives errors.
+   * @param probe - Publishes a probe on the channel, where subscriptions must be probed.
    */
   constructor(
     tag: string,
     read: (cursor: string | undefined) => Promise<FeedRead>,
-    report: (error: unknown) => void
+    report: (error: unknown) => void,
+    probe?: () => Promise<unknown>
   ) {
     this.#tag = tag
     this.#read = read
     this.#report = report
+    this.#probe = probe
     this.ready = new Promise((resolve) => {
       this.#markReady = resolve
     })
@@ -71,6 +89,8 @@ export class Feed {
    * @param payload - The published text.
    */
   readonly onPayload = (payload: string): void => {
+    if (this.#probing) this.#proven()
+    if (payload === PROBE) return
     let message: BackplaneMessage
     try {
       message = decodePayload(payload)
@@ -88,11 +108,43 @@ export class Feed {
   }
 
   /**
+   * The subscription may have missed messages: holds them, and where subscriptions are probed,
+   * probes until one arrives, then reads what was missed. Without probes, the caller fills the
+   * feed once pub/sub is back.
+   */
+  lost(): void {
+    this.hold()
+    if (this.#probe === undefined || this.#probing || this.#closed) return
+    this.#probing = true
+    this.#probeDelay = FIRST_PROBE_DELAY_MS
+    this.#sendProbe()
+  }
+
+  #sendProbe = (): void => {
+    this.#probe?.().catch(() => {
+      // Expected while Redis is away; the outage is reported by the connections.
+    })
+    this.#probeTimer = setTimeout(this.#sendProbe, this.#probeDelay)
+    this.#probeDelay = Math.min(this.#probeDelay * 2, LAST_PROBE_DELAY_MS)
+  }
+
+  /** A message arrived while probing: the subscription is in place. */
+  #proven(): void {
+    this.#probing = false
+    clearTimeout(this.#probeTimer)
+    this.#probeTimer = undefined
+    void this.fill()
+  }
+
+  /**
    * Reads the stream from the last delivered message (or, at first, its newest id), delivers
    * what pub/sub missed, then what it held meanwhile. Concurrent calls run one read after
-   * another; a failed read leaves the feed holding until the next call.
+   * another; a failed read leaves the feed holding until the next call (where subscriptions
+   * are probed, until the next probe arrives).
    */
   async fill(): Promise<void> {
+    // A subscription being probed may still miss what the read would not see.
+    if (this.#probing) return
     if (this.#filling) {
       this.#refill = true
       return
@@ -113,6 +165,9 @@ export class Feed {
       } while (this.#takeRefill())
     } catch (error) {
       this.#report(error)
+      this.#filling = false
+      // Where subscriptions are probed, nothing else would try again.
+      this.lost()
       return
     } finally {
       this.#filling = false
@@ -142,6 +197,8 @@ export class Feed {
   /** Stops delivering; pending waits resolve. */
   close(): void {
     this.#closed = true
+    this.#probing = false
+    clearTimeout(this.#probeTimer)
     this.#held = undefined
     this.#releaseWaiters(() => true)
   }

@@ -230,4 +230,30 @@ describe('createRedisBackplane', () => {
     expect(() => createRedisBackplane({ prefix: null as never })).toThrow(/prefix/)
     expect(() => createRedisBackplane('redis://x' as never)).toThrow(/options/)
   })
+
+  it('throws a TypeError naming a bad cluster or Sentinel option, before connecting', () => {
+    const rootNodes = [{ url: 'redis://127.0.0.1:1' }]
+    const bad: [options: unknown, message: RegExp][] = [
+      [{ cluster: 'redis://x' }, /"cluster" must be an object/],
+      [{ cluster: {} }, /"cluster.rootNodes" must be a non-empty array/],
+      [{ cluster: { rootNodes: [] } }, /"cluster.rootNodes" must be a non-empty array/],
+      [{ cluster: { rootNodes: [6379] } }, /"cluster.rootNodes\[0\]" must be an object/],
+      [{ cluster: { rootNodes }, url: 'redis://x' }, /"url" and "cluster" cannot be combined/],
+      [{ cluster: { rootNodes }, prefix: 'app{1}:' }, /"prefix" must not contain braces/],
+      [{ sentinel: { sentinelRootNodes: [{}] } }, /"sentinel.name" must be a non-empty string/],
+      [{ sentinel: { name: 'm' } }, /"sentinel.sentinelRootNodes" must be a non-empty array/],
+      [
+        { sentinel: { name: 'm', sentinelRootNodes: [{}] }, cluster: { rootNodes } },
+        /"cluster" and "sentinel" cannot be combined/,
+      ],
+    ]
+    for (const [options, message] of bad) {
+      expect(() => createRedisBackplane(options as never)).toThrow(TypeError)
+      expect(() => createRedisBackplane(options as never)).toThrow(message)
+    }
+    // A node list given as a URL is not shown: it may hold a password.
+    expect(() =>
+      createRedisBackplane({ cluster: { rootNodes: 'redis://:secret@x' as never } })
+    ).not.toThrow(/secret/)
+  })
 })

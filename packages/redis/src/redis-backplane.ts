@@ -1,4 +1,3 @@
-import { createClient } from '@redis/client'
 import type {
   Backplane,
   BackplaneListener,
@@ -13,19 +12,32 @@ import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
 import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'
 import { Feed, type FeedRead } from './feed.js'
-import { channelKeys, indexKey, relayKey, relayOfLog } from './keys.js'
+import { clusterLink } from './cluster-link.js'
+import {
+  channelKeys,
+  clusterKeys,
+  indexKey,
+  relayOfLog,
+  serverKeys,
+  type KeyLayout,
+} from './keys.js'
+import type { Commands, RedisLink } from './link.js'
 import { RedisRelayStore } from './relay-store.js'
 import { luaScript, runScript } from './script.js'
+import { sentinelLink } from './sentinel-link.js'
+import { serverLink } from './single-link.js'
 import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './scripts.js'
 
 /**
  * A backplane that shares channels between instances through Redis, and relays' state too:
- * one key per relay, `<prefix>` then the byte 0xFF, `relay:` and the relay's id, which no
- * channel's keys can equal (0xFF never occurs in UTF-8), expiring with the relay.
+ * one key per relay, `<prefix>` then the byte 0xFF, `relay:` and the relay's id (in a cluster,
+ * its log channel's key, then 0xFF and `relay`), which no channel's keys can equal (0xFF never
+ * occurs in UTF-8), expiring with the relay.
  */
 export interface RedisBackplane extends Backplane, RelayStore {
   /**
-   * @returns A promise that resolves once both connections to Redis are up; it rejects when
+   * @returns A promise that resolves once the connections to Redis are up (both connections to
+   * a server; the cluster's topology and masters; the master Sentinel names); it rejects when
    * the reconnection strategy gives up first.
    */
   connected(): Promise<void>
@@ -39,15 +51,9 @@ export interface RedisBackplane extends Backplane, RelayStore {
 /** Default milliseconds a broadcast may wait for Redis. */
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000
 
-type Client = ReturnType<typeof createClient>
-
 class RedisStreamsBackplane implements RedisBackplane {
-  readonly #commands: Client
-  /** The command connection, with `publishTimeout` on every command. */
-  readonly #timed: Client
-  /** The connection in pub/sub mode, which can run no other command. */
-  readonly #subscriber: Client
-  readonly #prefix: string
+  readonly #link: RedisLink
+  readonly #keys: KeyLayout
   readonly #publishTimeout: number
   readonly #feeds = new Map<string, Feed>()
   readonly #relays: RedisRelayStore
@@ -58,42 +64,49 @@ class RedisStreamsBackplane implements RedisBackplane {
   #closed = false
 
   constructor(options: RedisBackplaneOptions) {
-    const { url, redis, prefix, publishTimeout, onError } = checkOptions(options)
-    this.#prefix = prefix ?? 'ssekit:'
+    const { url, redis, cluster, sentinel, prefix, publishTimeout, onError } = checkOptions(options)
+    const keyPrefix = prefix ?? 'ssekit:'
+    this.#keys = cluster === undefined ? serverKeys(keyPrefix) : clusterKeys(keyPrefix)
     this.#onError =
       onError ??
       ((error) => {
         console.error('[ssekit] redis backplane:', error)
       })
-    this.#commands = createClient(url === undefined ? redis : { ...redis, url })
     this.#publishTimeout = publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT_MS
-    this.#timed = this.#commands.withCommandOptions({ timeout: this.#publishTimeout })
-    this.#subscriber = this.#commands.duplicate()
-    this.#relays = new RedisRelayStore(this.#timed, this.#prefix, (error) =>
+    const events = {
+      error: this.#onConnectionError,
+      up: this.#onUp,
+      // A lost pub/sub connection loses messages: hold what comes after it until the stream
+      // tells what was missed.
+      lost: () => {
+        for (const feed of this.#feeds.values()) feed.lost()
+      },
+      restored: this.#onRestored,
+    }
+    if (cluster !== undefined) {
+      this.#link = clusterLink(cluster, this.#publishTimeout, events)
+    } else if (sentinel !== undefined) {
+      this.#link = sentinelLink(sentinel, this.#publishTimeout, events)
+    } else {
+      this.#link = serverLink(
+        url === undefined ? (redis ?? {}) : { ...redis, url },
+        this.#publishTimeout,
+        events
+      )
+    }
+    this.#relays = new RedisRelayStore(this.#link.timed, this.#keys, (error) =>
       this.#timedError(error)
     )
-    for (const client of [this.#commands, this.#subscriber]) {
-      client.on('error', this.#onConnectionError)
-      client.on('ready', this.#onReady)
-    }
-    // A lost pub/sub connection loses messages: hold what comes after it reconnects until the
-    // stream tells what was missed.
-    this.#subscriber.on('reconnecting', () => {
-      for (const feed of this.#feeds.values()) feed.hold()
-    })
-    this.#connecting = Promise.all([this.#commands.connect(), this.#subscriber.connect()])
+    this.#connecting = this.#link.connect()
     this.#connecting.catch(this.#report)
   }
 
   publish(channel: string, record: BackplaneRecord, history: HistoryLimits): Promise<string> {
     const header = encodeHeader(record)
-    const key = this.#prefix + channel
+    const key = this.#keys.channel(channel)
     const relay = relayOfLog(channel)
-    return runScript(this.#timed, PUBLISH, {
-      keys:
-        relay === undefined
-          ? channelKeys(key)
-          : [...channelKeys(key), relayKey(this.#prefix, relay)],
+    return runScript(this.#link.timed, PUBLISH, {
+      keys: relay === undefined ? channelKeys(key) : [...channelKeys(key), this.#keys.relay(relay)],
       arguments: [
         key,
         bound(history.maxEvents),
@@ -101,6 +114,7 @@ class RedisStreamsBackplane implements RedisBackplane {
         record.body,
         header,
         record.id ?? '',
+        this.#link.publishCommand,
       ],
     }).then(
       (id) => {
@@ -128,10 +142,16 @@ class RedisStreamsBackplane implements RedisBackplane {
   }
 
   async replay(channel: string, cursor: string, history: HistoryLimits): Promise<ReplayResult> {
-    const tag = channelTag(this.#prefix + channel)
+    const tag = channelTag(this.#keys.channel(channel))
     let read: FeedRead
     try {
-      read = await this.#readStream(this.#timed, channel, parseCursor(cursor, tag), history, false)
+      read = await this.#readStream(
+        this.#link.timed,
+        channel,
+        parseCursor(cursor, tag),
+        history,
+        false
+      )
     } catch (error) {
       throw this.#timedError(error)
     }
@@ -166,24 +186,24 @@ class RedisStreamsBackplane implements RedisBackplane {
     this.#closed = true
     for (const feed of this.#feeds.values()) feed.close()
     this.#feeds.clear()
-    for (const client of [this.#subscriber, this.#commands]) {
-      client.off('ready', this.#onReady)
-      client.destroy()
-    }
+    this.#link.destroy()
     return Promise.resolve()
   }
 
   #join(channel: string): Feed {
+    const key = this.#keys.channel(channel)
+    const { probe } = this.#link
     const feed = new Feed(
-      channelTag(this.#prefix + channel),
+      channelTag(key),
       (cursor) => {
         const from = cursor === undefined ? NO_CURSOR : ({ kind: 's', value: cursor } as const)
-        return this.#readStream(this.#commands, channel, from, UNBOUNDED, true)
+        return this.#readStream(this.#link.commands, channel, from, UNBOUNDED, true)
       },
-      this.#report
+      this.#report,
+      probe === undefined ? undefined : () => probe(key)
     )
     this.#feeds.set(channel, feed)
-    void this.#subscriber.subscribe(this.#prefix + channel, feed.onPayload).then(() => {
+    void this.#link.subscribe(key, feed.onPayload).then(() => {
       feed.subscribed = true
       return feed.fill()
     }, this.#report)
@@ -194,17 +214,17 @@ class RedisStreamsBackplane implements RedisBackplane {
     feed.close()
     if (this.#feeds.get(channel) === feed) this.#feeds.delete(channel)
     if (this.#closed) return
-    this.#subscriber.unsubscribe(this.#prefix + channel, feed.onPayload).catch(this.#report)
+    this.#link.unsubscribe(this.#keys.channel(channel), feed.onPayload).catch(this.#report)
   }
 
   async #readStream(
-    client: Client,
+    client: Commands,
     channel: string,
     cursor: Cursor | typeof NO_CURSOR,
     history: HistoryLimits,
     fill: boolean
   ): Promise<FeedRead> {
-    const key = this.#prefix + channel
+    const key = this.#keys.channel(channel)
     const reply = (await runScript(client, REPLAY, {
       keys: [key, indexKey(key)],
       arguments: [
@@ -234,10 +254,12 @@ class RedisStreamsBackplane implements RedisBackplane {
     return withMessage(error, 'A Redis command failed')
   }
 
-  readonly #onReady = (): void => {
+  readonly #onUp = (): void => {
     this.#down = false
-    // Both connections must be up to read what pub/sub missed.
-    if (!this.#commands.isReady || !this.#subscriber.isReady) return
+  }
+
+  /** Pub/sub is back on a server: read what it missed. */
+  readonly #onRestored = (): void => {
     for (const feed of this.#feeds.values()) {
       if (feed.subscribed && feed.holding) void feed.fill()
     }

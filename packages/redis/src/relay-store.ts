@@ -1,10 +1,8 @@
-import type { createClient } from '@redis/client'
 import { relayLogChannel, type RelayState, type RelayStatus, type RelayStore } from '@ssekit/core'
 import { describe } from '@ssekit/core/adapter'
-import { channelKeys, relayKey } from './keys.js'
+import { channelKeys, type KeyLayout } from './keys.js'
+import type { Commands } from './link.js'
 import { luaScript, runScript, type Script } from './script.js'
-
-type Client = ReturnType<typeof createClient>
 
 /**
  * Stores a new relay's state unless its id is taken, in one step with `SET NX`; a relay's log
@@ -58,18 +56,18 @@ const STATUSES: ReadonlySet<string> = new Set<RelayStatus>(['running', 'done', '
  * with the relay's expiry as the key's own, which its log's keys follow.
  */
 export class RedisRelayStore implements RelayStore {
-  readonly #client: Client
-  readonly #prefix: string
+  readonly #client: Commands
+  readonly #keys: KeyLayout
   readonly #failure: (error: unknown) => unknown
 
   /**
    * @param client - The command connection, with the backplane's command timeout.
-   * @param prefix - The backplane's key prefix.
+   * @param keys - The backplane's key layout.
    * @param failure - Turns a failed command's error into the one to reject with.
    */
-  constructor(client: Client, prefix: string, failure: (error: unknown) => unknown) {
+  constructor(client: Commands, keys: KeyLayout, failure: (error: unknown) => unknown) {
     this.#client = client
-    this.#prefix = prefix
+    this.#keys = keys
     this.#failure = failure
   }
 
@@ -79,7 +77,7 @@ export class RedisRelayStore implements RelayStore {
 
   readRelay(id: string): Promise<RelayState | undefined> {
     checkId(id)
-    return this.#client.get(relayKey(this.#prefix, id)).then((value) => {
+    return this.#client.get(this.#keys.relay(id)).then((value) => {
       return value === null ? undefined : decodeState(value)
     }, this.#reject)
   }
@@ -94,7 +92,7 @@ export class RedisRelayStore implements RelayStore {
     const value = encodeState(state)
     const lifetime = checkTtl(ttl)
     return runScript(this.#client, script, {
-      keys: [relayKey(this.#prefix, id), ...channelKeys(this.#prefix + relayLogChannel(id))],
+      keys: [this.#keys.relay(id), ...channelKeys(this.#keys.channel(relayLogChannel(id)))],
       arguments: [value, lifetime === undefined ? '-1' : String(lifetime)],
     }).then((written) => written === 1, this.#reject)
   }

@@ -1,7 +1,20 @@
-import type { createClient, RedisArgument } from '@redis/client'
+import type { RedisArgument } from '@redis/client'
 import { createHash } from 'node:crypto'
 
-type Client = ReturnType<typeof createClient>
+/** A script's keys and arguments, as node-redis takes them. */
+interface ScriptOptions {
+  keys: RedisArgument[]
+  arguments: RedisArgument[]
+}
+
+/**
+ * What runs scripts: a node-redis client, cluster (which sends each script to the master of
+ * its first key's slot) or Sentinel-managed master.
+ */
+export interface ScriptRunner {
+  evalSha(sha: string, options: ScriptOptions): Promise<unknown>
+  eval(source: string, options: ScriptOptions): Promise<unknown>
+}
 
 /** A Lua script with its SHA1, as Redis caches it. */
 export interface Script {
@@ -27,9 +40,9 @@ export function luaScript(source: string): Script {
  * @returns What the script returned.
  */
 export async function runScript(
-  client: Client,
+  client: ScriptRunner,
   script: Script,
-  options: { keys: RedisArgument[]; arguments: RedisArgument[] }
+  options: ScriptOptions
 ): Promise<unknown> {
   try {
     return await client.evalSha(script.sha, options)

@@ -8,7 +8,10 @@
  * to its stream id (the newest event with that id); KEYS[3]: the index's order, a list of
  * `<stream id> <own id>` in stream order. ARGV: the pub/sub channel, max events (-1: no
  * bound), max age in ms (-1: no bound), the frame body, the header (JSON), the event's own id
- * ('' if none). Returns the new entry's id. The message published is `<id>
+ * ('' if none), the command that publishes (`PUBLISH`, or
+ * `SPUBLISH` in a cluster, where the pub/sub channel is the stream's key, so in its slot).
+ * KEYS[4], for a relay's log: the relay's record, whose lifetime the log's keys take. Returns
+ * the new entry's id. The message published is `<id>
 <header>
 <body>`.
  *
@@ -84,7 +87,7 @@ if KEYS[4] then
     redis.call('PEXPIRE', order, ttl)
   end
 end
-redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[4])
+redis.call(ARGV[7], ARGV[1], id .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[4])
 return id
 `
 
