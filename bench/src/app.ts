@@ -123,6 +123,24 @@ export function drained(res: ServerResponse): Promise<boolean> {
   })
 }
 
+/**
+ * The body of `/stream` written one `res.write` per event, as a hand-written stream does:
+ * the head, N events honouring backpressure, the end.
+ *
+ * @param req - The request, whose query gives `n` and `size`.
+ * @param res - Its response.
+ */
+export async function writeEachEvent(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { n, size } = streamParams(req.url)
+  const data = payload(size)
+  res.writeHead(200, SSE_HEADERS)
+  res.flushHeaders()
+  for (let i = 0; i < n; i++) {
+    if (!res.write(`id: ${i}\ndata: ${data}\n\n`) && !(await drained(res))) return
+  }
+  res.end()
+}
+
 /** Events a slow-client producer offers per tick, and the tick. */
 const SLOW_BATCH = 200
 const SLOW_TICK_MS = 10

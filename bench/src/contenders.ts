@@ -1,6 +1,7 @@
 /** Every server the benchmark can start, by the name its process is started with. */
 export const CONTENDERS = {
   raw: 'raw `node:http` + `res.write`',
+  ceiling: 'ceiling: raw `node:http`, frames joined in 64 KiB writes',
   'better-sse': 'better-sse 0.16',
   'hono-streamsse': 'Hono `streamSSE` on @hono/node-server',
   'ssekit-core': 'ssekit core on `node:http`',
@@ -34,8 +35,18 @@ export const STREAMERS: readonly ContenderName[] = [
   'ssekit-fastify',
 ]
 
-/** The throughput contenders: the streamers, and the Hono adapter's web-standard path. */
-export const THROUGHPUT: readonly ContenderName[] = [...STREAMERS, 'ssekit-hono-web']
+/**
+ * The throughput contenders: the ceiling, the streamers, the Hono adapter's web-standard path,
+ * and each framework's own hand-written stream, next to which its adapter is read.
+ */
+export const THROUGHPUT: readonly ContenderName[] = [
+  'ceiling',
+  ...STREAMERS,
+  'ssekit-hono-web',
+  'express',
+  'koa',
+  'hono',
+]
 
 /**
  * The contenders of the broadcast scenario: those with channels, and the raw loop, also over

@@ -8,6 +8,7 @@ import { answerCalls } from './ipc.js'
 /** Each contender's module, loaded only in the process that serves it. */
 const factories: Record<ContenderName, () => Promise<AppFactory>> = {
   raw: async () => (await import('./apps/raw.js')).raw,
+  ceiling: async () => (await import('./apps/ceiling.js')).ceiling,
   'better-sse': async () => (await import('./apps/better-sse.js')).betterSse,
   'hono-streamsse': async () => (await import('./apps/hono-stream-sse.js')).honoStreamSse,
   'ssekit-core': async () => (await import('./apps/ssekit-core.js')).ssekitCore,

@@ -3,7 +3,7 @@ import express, { type Response } from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
-import { SSE_HEADERS, type AppFactory } from '../app.js'
+import { pathOf, payload, SSE_HEADERS, streamParams, writeEachEvent, type AppFactory } from '../app.js'
 
 /*
  * The frameworks alone with hand-written streams: the memory a framework costs per open
@@ -14,6 +14,7 @@ import { SSE_HEADERS, type AppFactory } from '../app.js'
 export const expressAlone: AppFactory = () => {
   const app = express()
   const subscribers = new Set<Response>()
+  app.get('/stream', (req, res) => void writeEachEvent(req, res))
   app.get('/idle', (_req, res) => {
     res.writeHead(200, SSE_HEADERS)
     res.flushHeaders()
@@ -38,16 +39,34 @@ export const koaAlone: AppFactory = () => {
   const app = new Koa()
   app.use((ctx) => {
     ctx.respond = false
+    if (pathOf(ctx.url) === '/stream') return void writeEachEvent(ctx.req, ctx.res)
     ctx.res.writeHead(200, SSE_HEADERS)
     ctx.res.flushHeaders()
   })
   return { listener: app.callback() }
 }
 
-/** Hono on `@hono/node-server` answering with a plain `ReadableStream` body. */
+/**
+ * Hono on `@hono/node-server` answering with a plain `ReadableStream` body; `/stream` enqueues
+ * one encoded frame each time the stream asks for more.
+ */
 export const honoAlone: AppFactory = () => {
   const app = new Hono()
   app.get('/idle', (c) => c.body(new ReadableStream<Uint8Array>(), 200, SSE_HEADERS))
+  app.get('/stream', (c) => {
+    const { n, size } = streamParams(c.req.url)
+    const data = payload(size)
+    const encoder = new TextEncoder()
+    let i = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (i === n) return controller.close()
+        controller.enqueue(encoder.encode(`id: ${i}\ndata: ${data}\n\n`))
+        i++
+      },
+    })
+    return c.body(body, 200, SSE_HEADERS)
+  })
   return { listener: getRequestListener(app.fetch) }
 }
 

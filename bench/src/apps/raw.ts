@@ -8,6 +8,7 @@ import {
   SSE_HEADERS,
   streamParams,
   upstreamUrl,
+  writeEachEvent,
   type AppFactory,
 } from '../app.js'
 
@@ -18,16 +19,6 @@ export const raw: AppFactory = ({ upstream }) => {
   function open(res: ServerResponse): void {
     res.writeHead(200, SSE_HEADERS)
     res.flushHeaders()
-  }
-
-  async function stream(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { n, size } = streamParams(req.url)
-    const data = payload(size)
-    open(res)
-    for (let i = 0; i < n; i++) {
-      if (!res.write(`id: ${i}\ndata: ${data}\n\n`) && !(await drained(res))) return
-    }
-    res.end()
   }
 
   function slow(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -67,7 +58,7 @@ export const raw: AppFactory = ({ upstream }) => {
     listener: (req, res) => {
       switch (pathOf(req.url)) {
         case '/stream':
-          return void stream(req, res)
+          return void writeEachEvent(req, res)
         case '/idle':
           open(res)
           return

@@ -100,6 +100,7 @@ export async function throughput(bench: Bench): Promise<Section[]> {
         }
       )
       const reference = results.get('raw')!.map((r) => r.eventsPerSecond)
+      const ceiling = results.get('ceiling')!.map((r) => r.eventsPerSecond)
       const referenceCpu = results.get('raw')!.map((r) => r.cpuPerEvent)
       const busiest = Math.max(...[...results.values()].flat().map((r) => r.clientBusy))
       sections.push({
@@ -109,6 +110,7 @@ export async function throughput(bench: Bench): Promise<Section[]> {
           'Contender',
           'events/s',
           'ratio to raw',
+          'ratio to ceiling',
           'server CPU µs/event',
           'CPU ratio to raw',
         ],
@@ -120,6 +122,7 @@ export async function throughput(bench: Bench): Promise<Section[]> {
             CONTENDERS[name],
             range(spread(eps)),
             ratio(ratios(eps, reference)),
+            ratio(ratios(eps, ceiling)),
             range(spread(cpu)),
             ratio(ratios(cpu, referenceCpu)),
           ]
