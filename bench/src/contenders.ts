@@ -46,6 +46,7 @@ export const THROUGHPUT: readonly ContenderName[] = [
   'express',
   'koa',
   'hono',
+  'fastify',
 ]
 
 /**

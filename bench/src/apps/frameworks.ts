@@ -3,7 +3,14 @@ import express, { type Response } from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
-import { pathOf, payload, SSE_HEADERS, streamParams, writeEachEvent, type AppFactory } from '../app.js'
+import {
+  pathOf,
+  payload,
+  SSE_HEADERS,
+  streamParams,
+  writeEachEvent,
+  type AppFactory,
+} from '../app.js'
 
 /*
  * The frameworks alone with hand-written streams: the memory a framework costs per open
@@ -60,7 +67,10 @@ export const honoAlone: AppFactory = () => {
     let i = 0
     const body = new ReadableStream<Uint8Array>({
       pull: (controller) => {
-        if (i === n) return controller.close()
+        if (i === n) {
+          controller.close()
+          return
+        }
         controller.enqueue(encoder.encode(`id: ${i}\ndata: ${data}\n\n`))
         i++
       },
@@ -70,9 +80,16 @@ export const honoAlone: AppFactory = () => {
   return { listener: getRequestListener(app.fetch) }
 }
 
-/** Fastify 5 taking the reply over (`reply.hijack()`) and writing the head itself. */
+/**
+ * Fastify 5 taking the reply over (`reply.hijack()`) and writing the head itself, and a raw loop
+ * of `res.write` on `/stream`.
+ */
 export const fastifyAlone: AppFactory = async () => {
   const app = Fastify()
+  app.get('/stream', (request, reply) => {
+    reply.hijack()
+    void writeEachEvent(request.raw, reply.raw)
+  })
   app.get('/idle', (_request, reply) => {
     reply.hijack()
     reply.raw.writeHead(200, SSE_HEADERS)
