@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { SseStream } from '@ssekit/core'
 import { waitFor } from '@ssekit/test-helpers/listen'
 import { readEvents } from '@ssekit/test-helpers/read-events'
+import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { adapterApps, type AdapterApp, type App } from './helpers/apps.js'
 
 const SECRET = 'SECRET-7f3a'
@@ -13,9 +14,12 @@ interface LogRecord {
 
 describe.each(adapterApps)('stream debug logs on $name', (adapter: AdapterApp) => {
   let app: App | undefined
+  let upstream: Upstream | undefined
   afterEach(async () => {
     await app?.close()
+    await upstream?.close()
     app = undefined
+    upstream = undefined
   })
 
   it('logs open, send, refusal and end through the middleware, with no credential or data', async () => {
@@ -76,5 +80,43 @@ describe.each(adapterApps)('stream debug logs on $name', (adapter: AdapterApp) =
     // The log wraps the middleware's own counting; the figures still move.
     expect(app.stats()).toMatchObject({ open: 0, started: 1, refused: 1, eventsSent: 1 })
     expect(open).toHaveLength(1)
+  })
+
+  it('logs a forwarded request where its stream logs, unless the request sets debug', async () => {
+    upstream = await startUpstream(async (call) => {
+      await call.send({ data: SECRET })
+      call.end()
+    })
+    const url = `${upstream.url}/v1?key=${SECRET}`
+    const streamRecords: LogRecord[] = []
+    const ownRecords: LogRecord[] = []
+    app = await adapter.serve(
+      async (stream) => {
+        await stream.request({ url, headers: { Authorization: SECRET }, forward: true })
+        await stream.request({
+          url,
+          forward: true,
+          debug: (message, details = {}) => ownRecords.push({ message, details }),
+        })
+        stream.close()
+      },
+      {
+        options: {
+          heartbeat: 0,
+          debug: (message, details = {}) => streamRecords.push({ message, details }),
+        },
+      }
+    )
+    const reader = readEvents((await fetch(app.events)).body!)
+    expect((await reader.event(1)).data).toBe(SECRET)
+    await reader.ended
+    const requests = (records: LogRecord[]): unknown[] => [
+      ...new Set(records.flatMap(({ details }) => details.request ?? [])),
+    ]
+    expect(requests(streamRecords)).toHaveLength(1)
+    expect(streamRecords.map(({ message }) => message)).toContain('response')
+    expect(requests(ownRecords)).toHaveLength(1)
+    expect(requests(ownRecords)).not.toEqual(requests(streamRecords))
+    expect(JSON.stringify([streamRecords, ownRecords])).not.toContain(SECRET)
   })
 })

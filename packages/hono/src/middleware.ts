@@ -13,7 +13,7 @@ import {
   admitStream,
   checkFunction,
   option,
-  forwardOnceStarted,
+  forwardStream,
   resolveMiddlewareOptions,
   resolveStreamOptions,
   withShutdown,
@@ -144,7 +144,7 @@ class Responder implements SseResponder {
     else clientSignal.addEventListener('abort', leave, { once: true })
     let finished: Promise<unknown>
     try {
-      ;({ finished } = await forwardOnceStarted(stream, request))
+      ;({ finished } = await forwardStream(stream, request))
     } catch (error) {
       stream.close()
       throw error

@@ -151,4 +151,18 @@ describe("Hono's c.var.sse.request", () => {
     await upstreamCall.closed
     expect(errors).toEqual([])
   })
+
+  it("logs the request where the stream's debug option says", async () => {
+    const { url } = await serveUpstream(async (call) => {
+      await call.send({ data: 'one' })
+      call.end()
+    })
+    const messages: string[] = []
+    const app = new Hono()
+    app.use(sse({ debug: (message) => messages.push(message) }))
+    app.get('/events', (c) => c.var.sse.request({ url }, { heartbeat: 0 }))
+    const response = await app.request('/events')
+    expect((await readEvents(response.body!).event(0)).data).toBe('one')
+    expect(messages).toEqual(expect.arrayContaining(['stream-open', 'request', 'response']))
+  })
 })

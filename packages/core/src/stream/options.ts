@@ -90,7 +90,8 @@ export interface SseStreamOptions {
    * headers), `stream-send` (event type, bytes, whether the client had left),
    * `stream-backpressure` and `stream-drain` (a write waiting on the client, and for how
    * long), `stream-end` (the reason, events and bytes sent). Credentials in headers are
-   * redacted; event data never appears.
+   * redacted; event data never appears. The stream's `request()` calls log to the same place
+   * unless they set `debug` themselves.
    * @defaultValue false
    */
   debug?: boolean | SseLogger

@@ -154,9 +154,9 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
   ): Promise<SseRequestResult<SseSchemaOutput<Schema>>>
   request(options: SseRequestOptions): Promise<SseRequestResult>
   request(options: SseRequestOptions): Promise<SseRequestResult<unknown>> {
-    const { monitor } = this.#options
-    if (monitor === undefined) return streamRequest(this, options)
-    return countUpstream(monitor, streamRequest(this, options))
+    const { monitor, logger } = this.#options
+    const finished = streamRequest(this, options, logger)
+    return monitor === undefined ? finished : countUpstream(monitor, finished)
   }
 
   close(): void {

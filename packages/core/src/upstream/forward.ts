@@ -5,6 +5,7 @@ import { type SseRequestOptions, type SseRequestResult } from './options.js'
 import type { AnySseStream, SseStream } from '../stream/types.js'
 import type { UntypedEvents } from '../event/index.js'
 import type { UpstreamCall } from './call.js'
+import type { SseLogger } from '../util/log.js'
 
 /**
  * Relays each event into the stream as it arrives. Each send is awaited before the next read,
@@ -34,16 +35,19 @@ function relayInto(stream: AnySseStream, onStarted?: () => void): Consume {
  *
  * @param stream - The stream to the client.
  * @param options - The request.
+ * @param streamLogger - The stream's debug logger, which the request logs to unless it sets
+ * `debug` itself.
  * @returns The events received and whether the client left.
  * @throws See {@link sseRequest}.
  */
 export function streamRequest(
   stream: SseStream<UntypedEvents>,
-  options: SseRequestOptions
+  options: SseRequestOptions,
+  streamLogger?: SseLogger
 ): Promise<SseRequestResult> {
   let request: ResolvedRequest
   try {
-    request = resolveRequestOptions(options)
+    request = resolveRequestOptions(options, streamLogger)
   } catch (error) {
     return Promise.reject(error)
   }
@@ -63,6 +67,8 @@ export interface StartedForwarding {
  *
  * @param stream - The stream to the client, not started yet.
  * @param options - The request; `forward` is taken as `true`.
+ * @param streamLogger - The stream's debug logger, which the request logs to unless it sets
+ * `debug` itself.
  * @returns Resolves once the upstream answered 200 `text/event-stream` and the stream was
  * started (or the relay ended without that, e.g. because the client left first).
  * @throws Rejects with the first connection's failure ({@link SseUpstreamError},
@@ -71,11 +77,12 @@ export interface StartedForwarding {
  */
 export function forwardOnceStarted(
   stream: AnySseStream,
-  options: SseRequestOptions
+  options: SseRequestOptions,
+  streamLogger?: SseLogger
 ): Promise<StartedForwarding> {
   let request: ResolvedRequest
   try {
-    request = resolveRequestOptions(options)
+    request = resolveRequestOptions(options, streamLogger)
   } catch (error) {
     return Promise.reject(error)
   }

@@ -87,10 +87,15 @@ export interface ResolvedRequest {
  * Validates request options before any I/O.
  *
  * @param options - The caller's options.
+ * @param streamLogger - The debug logger of the stream the request forwards into, used when
+ * the request does not set `debug` itself.
  * @returns The resolved request.
  * @throws TypeError naming the first invalid option.
  */
-export function resolveRequestOptions(options: SseRequestOptions): ResolvedRequest {
+export function resolveRequestOptions(
+  options: SseRequestOptions,
+  streamLogger?: SseLogger
+): ResolvedRequest {
   if (typeof (options as unknown) !== 'object' || (options as unknown) === null) {
     throw new TypeError(
       `Upstream request options must be an object with at least a "url"; got ${describe(options)}.`
@@ -141,7 +146,10 @@ export function resolveRequestOptions(options: SseRequestOptions): ResolvedReque
     reconnect,
     reconnectRefused: refused,
     onOpen: optional(options.onOpen, 'onOpen', checkFunction, undefined),
-    logger: pickLogger(checkDebug(options.debug)),
+    logger:
+      options.debug === undefined && streamLogger !== undefined
+        ? streamLogger
+        : pickLogger(checkDebug(options.debug)),
     fetch: checkFetch(options.fetch),
     dispatcher:
       options.fetch === undefined || dispatcher !== undefined
