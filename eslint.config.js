@@ -53,6 +53,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // Jest's test files: CommonJS, with jest's globals.
+    files: ['test/fixtures/jest/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.jest } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The demo's page scripts run in the browser, not in Node.
     files: ['demo/public/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },

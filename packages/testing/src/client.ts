@@ -31,7 +31,10 @@ export class SseTestClient implements AsyncIterable<TestEvent> {
   readonly events: TestEvent[] = []
   /** Every raw frame received so far (the text up to each blank line, comments included). */
   readonly frames: string[] = []
-  /** Resolves when the server ended the stream or `close()` ran. */
+  /**
+   * Resolves when the server ended the stream or `close()` ran, and a server started for the
+   * app has stopped.
+   */
   readonly ended: Promise<void>
   /** The last id received, sent as `Last-Event-ID` by {@link SseTestClient.reconnect}. */
   lastEventId: string | undefined
@@ -40,7 +43,6 @@ export class SseTestClient implements AsyncIterable<TestEvent> {
   readonly #waiters = new Set<() => void>()
   readonly #abort: AbortController
   readonly #reopen: (lastEventId: string | undefined) => Promise<SseTestClient>
-  readonly #release: () => Promise<void>
 
   /** @internal Use `openSse`. */
   constructor(
@@ -55,8 +57,8 @@ export class SseTestClient implements AsyncIterable<TestEvent> {
     this.lastEventId = lastEventId
     this.#abort = abort
     this.#reopen = reopen
-    this.#release = release
-    this.ended = this.#pump(response.body)
+    // A server started for the app stops once its stream ends, whoever ends it.
+    this.ended = this.#pump(response.body).then(release)
   }
 
   /** Resolves with the next `count` events not yet taken, in order. */
@@ -96,7 +98,6 @@ export class SseTestClient implements AsyncIterable<TestEvent> {
   async close(): Promise<void> {
     this.#abort.abort()
     await this.ended
-    await this.#release()
   }
 
   /** Disconnects, then opens the same route again with `Last-Event-ID` set to the last id. */

@@ -118,6 +118,22 @@ describe('openSse() failures', () => {
     )
   })
 
+  it('reconnects after the server ended the stream and its server stopped', async () => {
+    const app = express()
+    app.use(expressSse())
+    app.get('/once', async (_req, res) => {
+      await res.sse.send({ id: 'last', data: 'bye' })
+      res.sse.close()
+    })
+    const first = await openSse(app, '/once')
+    await first.ended
+    expect(first.events).toHaveLength(1)
+    const again = await first.reconnect()
+    expect(again.lastEventId).toBe('last')
+    await again.ended
+    expect(again.events).toEqual([{ event: 'message', id: 'last', data: 'bye' }])
+  })
+
   it('refuses a target that is not an app or a URL', async () => {
     await expect(openSse({} as SseTarget)).rejects.toThrow(TypeError)
   })

@@ -13,7 +13,7 @@ export interface OpenSseOptions {
 
 /**
  * Opens an SSE route for a test. An Express or Koa app is served on an ephemeral port of
- * 127.0.0.1 until the client's `close()`; a Hono app is called through its `fetch`, with no
+ * 127.0.0.1 until its stream ends (the server ends it, or the client's `close()`); a Hono app is called through its `fetch`, with no
  * server; a URL is fetched as is. Resolves once the response headers arrived, whatever the
  * status, so a test can check a refusal too.
  *

@@ -22,7 +22,7 @@ export interface Connection {
 }
 
 /**
- * Opens a connection to a target: Node apps on an ephemeral port of 127.0.0.1, closed by
+ * Opens a connection to a target: Node apps on an ephemeral port of 127.0.0.1, until
  * `close()`; Hono apps through their `fetch`, with no server; URLs with `fetch`.
  */
 export function connect(target: SseTarget): Connection {
