@@ -16,38 +16,18 @@ import {
 } from './helpers/apps.js'
 import { sleep, waitFor } from '@ssekit/test-helpers/listen'
 import { rawGet } from '@ssekit/test-helpers/raw-client'
-import { readEvents, type EventReader } from '@ssekit/test-helpers/read-events'
+import { readEvents } from '@ssekit/test-helpers/read-events'
+import { openSse, type SseTestClient } from '@ssekit/testing'
 import { startUpstream, type Upstream } from '@ssekit/test-helpers/upstream'
 import { latch } from '@ssekit/test-helpers/latch'
 import { streamEnded } from '@ssekit/test-helpers/stream-end'
 
-interface Client {
-  readonly response: Response
-  readonly reader: EventReader
-  /** The client goes away. */
-  leave: () => Promise<void>
-}
-
-async function connect(url: string, headers?: Record<string, string>): Promise<Client> {
-  const abort = new AbortController()
-  const response = await fetch(url, { headers, signal: abort.signal })
-  const reader = readEvents(response.body!)
-  return {
-    response,
-    reader,
-    leave: async () => {
-      abort.abort()
-      await reader.ended
-    },
-  }
-}
-
 describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
   let app: App | undefined
-  const clients: Client[] = []
+  const clients: SseTestClient[] = []
   const upstreams: Upstream[] = []
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.leave()))
+    await Promise.all(clients.splice(0).map((client) => client.close()))
     await app?.close()
     app = undefined
     await Promise.all(upstreams.splice(0).map((upstream) => upstream.close()))
@@ -58,8 +38,9 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
     return app
   }
 
-  async function open(url: string, headers?: Record<string, string>): Promise<Client> {
-    const client = await connect(url, headers)
+  /** Opens the route as a test of an app would: with `@ssekit/testing`. */
+  async function open(url: string): Promise<SseTestClient> {
+    const client = await openSse(url)
     clients.push(client)
     return client
   }
@@ -72,16 +53,16 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       await stream.send({ event: 'first', data: 'after the headers' })
       await streamEnded(stream)
     })
-    const { response, reader } = await open(events)
-    expect(response.status).toBe(200)
-    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
-    expect(response.headers.get('cache-control')).toBe('no-cache')
-    expect(response.headers.get('x-accel-buffering')).toBe('no')
-    expect(response.headers.get('connection')).toBe('keep-alive')
-    expect(response.headers.get('content-length')).toBeNull()
-    expect(reader.raw()).toBe('')
+    const client = await open(events)
+    expect(client.status).toBe(200)
+    expect(client.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(client.headers.get('cache-control')).toBe('no-cache')
+    expect(client.headers.get('x-accel-buffering')).toBe('no')
+    expect(client.headers.get('connection')).toBe('keep-alive')
+    expect(client.headers.get('content-length')).toBeNull()
+    expect(client.frames).toEqual([])
     first.open()
-    expect(await reader.event(0)).toMatchObject({ event: 'first', data: 'after the headers' })
+    expect(await client.next()).toMatchObject({ event: 'first', data: 'after the headers' })
   })
 
   it('delivers typed events, multi-line and JSON data and ids to an EventSource', async () => {
@@ -140,8 +121,8 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       results.push(await stream.send({ data: 'after' }), await stream.comment('after'))
     })
     const client = await open(served.events)
-    await client.reader.event(0)
-    await client.leave()
+    await client.next()
+    await client.close()
     await waitFor(() => results.length === 2, 5000, 'the sends after the disconnect')
     expect(results).toEqual([{ clientDisconnected: true }, { clientDisconnected: true }])
     expect((streamSignal?.reason as DOMException).name).toBe('AbortError')
@@ -173,9 +154,10 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       },
       { options: { heartbeat: 40 } }
     )
-    const { reader } = await open(events)
+    const reader = readEvents((await fetch(events)).body!)
     expect(await reader.comment(2, 3000)).toEqual(['', ''])
     expect(reader.events).toEqual([])
+    await reader.cancel()
   })
 
   it('delivers events while the handler is still awaiting', async () => {
@@ -188,11 +170,11 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       handlerDone = true
       await streamEnded(stream)
     })
-    const { reader } = await open(events)
-    expect(await reader.event(0)).toMatchObject({ data: 'one' })
+    const client = await open(events)
+    expect(await client.next()).toMatchObject({ data: 'one' })
     expect(handlerDone).toBe(false)
     proceed.open()
-    expect(await reader.event(1)).toMatchObject({ data: 'two' })
+    expect(await client.next()).toMatchObject({ data: 'two' })
   })
 
   it('ends the stream and reports an error thrown after init', async () => {
@@ -203,13 +185,13 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       await stream.send({ data: 'before the error' })
       throw failure
     })
-    const { reader } = await open(served.events)
-    expect(await reader.event(0)).toMatchObject({ data: 'before the error' })
-    await reader.ended
+    const client = await open(served.events)
+    expect(await client.next()).toMatchObject({ data: 'before the error' })
+    await client.ended
     await waitFor(() => served.errors.length > 0, 5000, 'the error report')
     expect(served.errors).toEqual([failure])
     expect(streamSignal?.aborted).toBe(true)
-    expect(reader.events).toHaveLength(1)
+    expect(client.events).toHaveLength(1)
     // The server is still healthy.
     await request(served.url).get('/plain').expect(200, { plain: true })
   })
@@ -222,8 +204,8 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       },
       { mount: 'route' }
     )
-    const { reader } = await open(events)
-    expect(await reader.event(0)).toMatchObject({ data: 'route-level' })
+    const client = await open(events)
+    expect(await client.next()).toMatchObject({ data: 'route-level' })
     const response = await fetch(plain)
     expect(await response.json()).toEqual({ plain: true })
   })
@@ -256,13 +238,13 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       await stream.send({ event: 'done', data: String(result.events.length) })
       stream.close()
     })
-    const { reader } = await open(events)
+    const client = await open(events)
     // The first token arrives while the upstream still holds the second.
-    expect(await reader.event(0)).toEqual({ event: 'token', id: 'u-1', data: 'Hel' })
+    expect(await client.next()).toEqual({ event: 'token', id: 'u-1', data: 'Hel' })
     secondToken.open()
-    expect(await reader.event(1)).toEqual({ event: 'token', id: 'u-2', data: 'lo' })
-    expect(await reader.event(2)).toMatchObject({ event: 'done', data: '2' })
-    await reader.ended
+    expect(await client.next()).toEqual({ event: 'token', id: 'u-2', data: 'lo' })
+    expect(await client.next()).toMatchObject({ event: 'done', data: '2' })
+    await client.ended
     const call = await upstream.call(0)
     expect(call.method).toBe('POST')
     expect(call.headers.authorization).toBe('Bearer secret')
@@ -281,11 +263,11 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       results.push(await stream.request({ url: upstream.url, forward: true }))
     })
     const client = await open(events)
-    await client.reader.event(0)
+    await client.next()
     const call = await upstream.call(0)
     expect(call.closedAt).toBeUndefined()
     const left = performance.now()
-    await client.leave()
+    await client.close()
     await waitFor(() => call.closedAt, 5000, 'the upstream connection to close')
     expect(call.closedAt! - left).toBeLessThan(1000)
     await waitFor(() => results.length === 1, 5000, 'request() to resolve')
@@ -300,9 +282,9 @@ describe.each(adapterApps)('the $name adapter', (adapter: AdapterApp) => {
       late = stream.send({ data: 'late' })
       await late
     })
-    const { reader } = await open(events)
-    await reader.ended
-    expect(reader.events.map((event) => event.data)).toEqual(['last'])
+    const client = await open(events)
+    await client.ended
+    expect(client.events.map((event) => event.data)).toEqual(['last'])
     expect(await late).toEqual({ clientDisconnected: true })
   })
 

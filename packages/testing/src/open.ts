@@ -18,7 +18,8 @@ export interface OpenSseOptions {
  * status, so a test can check a refusal too.
  *
  * @param target - The app, or the URL of a running server.
- * @param path - The route, with its query string. @defaultValue '/'
+ * @param path - The route, with its query string, resolved against a URL target; without it,
+ * a URL target is opened as given and an app at `/`.
  * @param options - Headers, `lastEventId`, method.
  * @returns The client: status, headers, events, helpers.
  * @throws TypeError for a target that is not an app or a URL.
@@ -33,7 +34,7 @@ export interface OpenSseOptions {
  */
 export function openSse(
   target: SseTarget,
-  path = '/',
+  path?: string,
   options?: OpenSseOptions
 ): Promise<SseTestClient> {
   let connection: Connection
@@ -47,7 +48,7 @@ export function openSse(
 
 async function request(
   connection: Connection,
-  path: string,
+  path: string | undefined,
   options: OpenSseOptions,
   lastEventId: string | undefined
 ): Promise<SseTestClient> {

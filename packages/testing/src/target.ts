@@ -15,9 +15,12 @@ export type SseTarget =
   | { callback(): NodeListener }
   | { fetch(request: Request): Response | Promise<Response> }
 
-/** Sends one request to a target; `close` releases what was started for it. */
+/**
+ * Sends one request to a target; `close` releases what was started for it. Without a path,
+ * a URL target is fetched as given and an app at `/`.
+ */
 export interface Connection {
-  fetch(path: string, init: RequestInit): Promise<Response>
+  fetch(path: string | undefined, init: RequestInit): Promise<Response>
   close(): Promise<void>
 }
 
@@ -28,7 +31,10 @@ export interface Connection {
 export function connect(target: SseTarget): Connection {
   if (typeof target === 'string' || target instanceof URL) {
     const base = new URL(target)
-    return { fetch: (path, init) => fetch(new URL(path, base), init), close: async () => {} }
+    return {
+      fetch: (path, init) => fetch(path === undefined ? base : new URL(path, base), init),
+      close: async () => {},
+    }
   }
   if (
     typeof target === 'object' &&
@@ -38,7 +44,7 @@ export function connect(target: SseTarget): Connection {
       const app = target as { fetch(request: Request): Response | Promise<Response> }
       return {
         fetch: async (path, init) =>
-          app.fetch(new Request(new URL(path, 'http://localhost'), init)),
+          app.fetch(new Request(new URL(path ?? '/', 'http://localhost'), init)),
         close: async () => {},
       }
     }
@@ -68,7 +74,7 @@ function listen(listener: NodeListener): Connection {
       })
     })
   return {
-    fetch: async (path, init) => fetch(new URL(path, await (base ??= start())), init),
+    fetch: async (path, init) => fetch(new URL(path ?? '/', await (base ??= start())), init),
     close: () => {
       if (base === undefined) return Promise.resolve()
       base = undefined
