@@ -1,3 +1,4 @@
+import { createCluster } from '@redis/client'
 import { relayLogChannel, type BackplaneRecord } from '@ssekit/core'
 import { describe, expect, it } from 'vitest'
 import { redisCli, pollUntil } from '@ssekit/test-helpers/redis-cli'
@@ -103,7 +104,12 @@ describe('channels on a Redis Cluster', () => {
     const seq = await a.publish(relayLogChannel(id), record, limits)
     // The log took the record's lifetime: both keys were touched by one script.
     const key = `test:{${relayLogChannel(id)}}`
-    const ttl = Number(await redisCli(await cluster().masterOf(key), 'PTTL', key))
+    // The key holds a NUL byte, which no command line can carry: ask through a cluster client.
+    const inspector = createCluster({
+      rootNodes: [{ url: `redis://127.0.0.1:${cluster().ports[0]!}` }],
+    })
+    await inspector.connect()
+    const ttl = await inspector.pTTL(key).finally(() => inspector.close())
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(60_000)
     const ended = { status: 'done', events: 1, leaseUntil: 2 } as const
