@@ -1,4 +1,4 @@
-import { relayLogChannel, type BackplaneRecord } from '@ssekit/core'
+import { relayLogChannel, type BackplaneRecord } from '@ssekit/core/backplane'
 import { describe, expect, it } from 'vitest'
 import { redisCli, pollUntil } from '@ssekit/test-helpers/redis-cli'
 import { useRedisCluster } from '@ssekit/test-helpers/redis-cluster'
