@@ -25,11 +25,7 @@ export type {
   SseRequestHeaders,
   SseSchemaOutput,
 } from './upstream/options.js'
-export type {
-  SseGiveUpInfo,
-  SseRetryInfo,
-  SseRetryReason,
-} from './upstream/reconnect.js'
+export type { SseGiveUpInfo, SseRetryInfo, SseRetryReason } from './upstream/reconnect.js'
 export type { SseDispatcher } from './upstream/dispatcher.js'
 export type { SseSchemaIssue } from './upstream/schema.js'
 export type {
