@@ -4,8 +4,8 @@ import {
   createRelayHub,
   type Backplane,
   type RelayHub,
-  type RelayStore,
 } from '@ssekit/core'
+import type { RelayStore } from '@ssekit/core/backplane'
 import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '@ssekit/test-helpers/listen'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'

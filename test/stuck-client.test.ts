@@ -1,10 +1,5 @@
-import type {
-  SendResult,
-  SlowClientPolicy,
-  SseRequestResult,
-  SseStream,
-  SseStreamOptions,
-} from '@ssekit/core'
+import type { SendResult, SseRequestResult, SseStream, SseStreamOptions } from '@ssekit/core'
+import type { SlowClientPolicy } from '@ssekit/core/types'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'

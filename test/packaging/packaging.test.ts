@@ -68,11 +68,19 @@ afterAll(async () => {
   if (consumer) await rm(consumer, { recursive: true, force: true })
 })
 
+/** What a consumer app prints once it listens: its URL and what it checked of core's entries. */
+interface ConsumerReport {
+  url: string
+  oneCore: boolean
+  adapterEntry: boolean
+  backplaneEntry: boolean
+}
+
 /** Starts a consumer app and reads the URL it prints. */
 async function start(
   file: string,
   adapter: string
-): Promise<{ url: string; oneCore: boolean; adapterEntry: boolean; stop: () => Promise<void> }> {
+): Promise<ConsumerReport & { stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [file, adapter], {
     cwd: consumer,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -91,7 +99,7 @@ async function start(
       }),
     ])) as [string]
     return {
-      ...(JSON.parse(line) as { url: string; oneCore: boolean; adapterEntry: boolean }),
+      ...(JSON.parse(line) as ConsumerReport),
       stop,
     }
   } catch (error) {
@@ -109,6 +117,7 @@ describe.each([
     try {
       expect(app.oneCore).toBe(true)
       expect(app.adapterEntry).toBe(true)
+      expect(app.backplaneEntry).toBe(true)
       const response = await fetch(app.url, { signal: AbortSignal.timeout(10_000) })
       expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
       const reader = readEvents(response.body!)

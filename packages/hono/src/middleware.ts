@@ -1,14 +1,12 @@
 import {
   createSseStream,
-  type AnySseStream,
-  type RegisteredEvents,
   type RelayHub,
-  type SseEventMap,
   type SseRequestOptions,
   type SseStream,
   type SseStreamOptions,
   type WebSink,
 } from '@ssekit/core'
+import type { AnySseStream, RegisteredEvents, SseEventMap } from '@ssekit/core/types'
 import {
   admitStream,
   checkFunction,

@@ -1,4 +1,4 @@
-import type { BackplaneMessage, BackplaneRecord } from '@ssekit/core'
+import type { BackplaneMessage, BackplaneRecord } from '@ssekit/core/backplane'
 
 /** A record's fields besides its body, as stored and published: one line of JSON. */
 interface Header {

@@ -1,4 +1,4 @@
-import type { BackplaneListener } from '@ssekit/core'
+import type { BackplaneListener } from '@ssekit/core/backplane'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Feed, type FeedRead } from './feed.js'
 import { PROBE } from './link.js'

@@ -1,4 +1,4 @@
-import type { BackplaneListener, BackplaneMessage } from '@ssekit/core'
+import type { BackplaneListener, BackplaneMessage } from '@ssekit/core/backplane'
 import { compareIds, decodePayload } from './codec.js'
 import { PROBE } from './link.js'
 

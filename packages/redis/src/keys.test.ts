@@ -1,4 +1,4 @@
-import { relayLogChannel } from '@ssekit/core'
+import { relayLogChannel } from '@ssekit/core/backplane'
 import { describe, expect, it } from 'vitest'
 import { channelKeys, clusterKeys, serverKeys } from './keys.js'
 

@@ -7,7 +7,7 @@
  * log it is, live in one slot.
  */
 
-import { relayLogChannel } from '@ssekit/core'
+import { relayLogChannel } from '@ssekit/core/backplane'
 
 /** How the backplane names its keys: one layout for a single server, one for a cluster. */
 export interface KeyLayout {

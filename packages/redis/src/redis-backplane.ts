@@ -7,7 +7,7 @@ import type {
   RelayState,
   RelayStore,
   ReplayResult,
-} from '@ssekit/core'
+} from '@ssekit/core/backplane'
 import { decodeEntry, encodeHeader, type StreamEntry } from './codec.js'
 import { checkOptions, type RedisBackplaneOptions } from './check-options.js'
 import { channelTag, parseCursor, type Cursor } from './cursor.js'

@@ -1,5 +1,5 @@
 import { createCluster } from '@redis/client'
-import { relayLogChannel, type BackplaneRecord } from '@ssekit/core'
+import { relayLogChannel, type BackplaneRecord } from '@ssekit/core/backplane'
 import { describe, expect, it } from 'vitest'
 import { redisCli, pollUntil } from '@ssekit/test-helpers/redis-cli'
 import { useRedisCluster } from '@ssekit/test-helpers/redis-cluster'

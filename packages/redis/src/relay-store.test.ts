@@ -1,5 +1,5 @@
 import { createClient } from '@redis/client'
-import { relayLogChannel, type BackplaneRecord, type RelayState } from '@ssekit/core'
+import { relayLogChannel, type BackplaneRecord, type RelayState } from '@ssekit/core/backplane'
 import { describe, expect, it } from 'vitest'
 import { sleep } from '@ssekit/test-helpers/listen'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'

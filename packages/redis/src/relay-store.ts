@@ -1,4 +1,9 @@
-import { relayLogChannel, type RelayState, type RelayStatus, type RelayStore } from '@ssekit/core'
+import {
+  relayLogChannel,
+  type RelayState,
+  type RelayStatus,
+  type RelayStore,
+} from '@ssekit/core/backplane'
 import { describe } from '@ssekit/core/adapter'
 import { channelKeys, type KeyLayout } from './keys.js'
 import type { Commands } from './link.js'

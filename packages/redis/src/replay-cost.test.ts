@@ -1,5 +1,5 @@
 import { createClient } from '@redis/client'
-import type { BackplaneRecord, HistoryLimits } from '@ssekit/core'
+import type { BackplaneRecord, HistoryLimits } from '@ssekit/core/backplane'
 import { describe, expect, it } from 'vitest'
 import { redisInstances } from '@ssekit/test-helpers/redis-instances'
 import { useRedisServer } from '@ssekit/test-helpers/redis-server'

@@ -1,7 +1,7 @@
 import { describe, unref } from '../util/index.js'
 import { relayLogChannel, relayPresenceChannel, type RelayState } from '../channel/backplane.js'
 import type { AnySseStream } from '../stream/types.js'
-import type { RegisteredEvents, SseEventMap, UntypedEvents } from '../event/index.js'
+import type { RegisteredEvents, SseEventMap, UntypedEvents } from '../event/typed.js'
 import type { SseRequestOptions } from '../upstream/options.js'
 import { checkCursor, checkStartOptions, checkStream } from './arguments.js'
 import { Attachment } from './attachment.js'

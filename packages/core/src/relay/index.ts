@@ -12,7 +12,6 @@ export type {
   AttachResult,
   Relay,
   RelayEnd,
-  RelayErrorKind,
   RelayHubOptions,
   RelayInfo,
   RelayProducer,

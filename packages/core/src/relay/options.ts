@@ -1,5 +1,5 @@
 import { describe } from '../util/index.js'
-import type { RegisteredEvents, SseEventMap, SseEventOf } from '../event/index.js'
+import type { RegisteredEvents, SseEventMap, SseEventOf } from '../event/typed.js'
 import type { Backplane, RelayStatus, RelayStore } from '../channel/backplane.js'
 import { createMemoryBackplane } from '../channel/memory-backplane.js'
 

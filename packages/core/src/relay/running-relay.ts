@@ -1,5 +1,6 @@
 import { deferred, unref, utf8Length } from '../util/index.js'
-import type { SseEvent, UntypedEvents } from '../event/index.js'
+import type { SseEvent } from '../event/index.js'
+import type { UntypedEvents } from '../event/typed.js'
 import {
   isPromise,
   relayLogChannel,

@@ -3,7 +3,7 @@ import { UpstreamCall } from '../upstream/call.js'
 import type { SseRequestOptions } from '../upstream/options.js'
 import { resolveRequestOptions } from '../upstream/resolve-request.js'
 import type { RelayProducer } from './options.js'
-import type { UntypedEvents } from '../event/index.js'
+import type { UntypedEvents } from '../event/typed.js'
 
 /** What a relay runs, once started: an open upstream call, or a producer. */
 export type RelaySource =

@@ -3,7 +3,7 @@ import { collectEvents, runRequest, type Consume } from './request.js'
 import { resolveRequestOptions, type ResolvedRequest } from './resolve-request.js'
 import { type SseRequestOptions, type SseRequestResult } from './options.js'
 import type { AnySseStream, SseStream } from '../stream/types.js'
-import type { UntypedEvents } from '../event/index.js'
+import type { UntypedEvents } from '../event/typed.js'
 import type { UpstreamCall } from './call.js'
 import type { SseLogger } from '../util/log.js'
 
