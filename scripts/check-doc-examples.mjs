@@ -40,7 +40,12 @@ export function extractBlocks(markdown) {
       open.line = index + 2
       open.lines = []
     } else if (trimmed.startsWith('```')) {
-      blocks.push({ lang: open.lang, words: open.words, code: open.lines.join('\n'), line: open.line })
+      blocks.push({
+        lang: open.lang,
+        words: open.words,
+        code: open.lines.join('\n'),
+        line: open.line,
+      })
       open = undefined
     } else {
       open.lines.push(text.slice(Math.min(open.indent, text.length - text.trimStart().length)))
@@ -83,17 +88,20 @@ const CONTEXTS = {
 function declares(code, name) {
   const word = `\\b${name}\\b`
   return new RegExp(
-    `^(?:import\\s+(?:type\\s+)?(?:${word}|\\*\\s+as\\s+${word}|[^;]*\\{[^}]*${word}[^}]*\\})|(?:export\\s+)?(?:const|let|var|function|class|declare\\s+const)\\s+${word})`,
+    `^(?:import\\s+(?:type\\s+)?(?:${word}|\\*\\s+as\\s+${word}|[^;\\n]*\\{[^}]*${word}[^}]*\\})|(?:export\\s+)?(?:const|let|var|function|class|declare\\s+const)\\s+${word})`,
     'm'
   ).test(code)
 }
 
+const EXPECT_ERROR = '// @ts-expect-error: the docs say this is an error'
+
 /**
- * The file a block is checked as: its context on one first line, and a `@ts-expect-error`
+ * The text a block is checked as: its context on one first line, and a `@ts-expect-error`
  * before each line marked `// error:`.
  *
- * @returns {{ text: string, offset: number, expected: number[] }} `offset`: lines added
- *   before the block's first line.
+ * @param {string} code
+ * @param {string | undefined} context - A key of {@link CONTEXTS}.
+ * @returns {string}
  */
 function blockFile(code, context) {
   const prelude = (CONTEXTS[context] ?? [])
@@ -101,16 +109,20 @@ function blockFile(code, context) {
     .map(([, statement]) => statement)
   const lines = [prelude.length === 0 ? 'export {}' : `${prelude.join('; ')}; export {}`]
   for (const line of code.split('\n')) {
-    if (/\/\/ error:/.test(line)) lines.push('// @ts-expect-error: the docs say this is an error')
+    if (/\/\/ error:/.test(line)) lines.push(EXPECT_ERROR)
     lines.push(line)
   }
-  return { text: lines.join('\n') + '\n' }
+  return lines.join('\n') + '\n'
 }
 
-/** Maps a line of a generated file back to its block (1-based, in the block). */
+/**
+ * Maps a line of a generated file back to its block (both 1-based); an added
+ * `@ts-expect-error` maps to the line it is about.
+ */
 function blockLine(text, fileLine) {
   const lines = text.split('\n').slice(1, fileLine)
-  return lines.filter((line) => !line.startsWith('// @ts-expect-error: the docs')).length
+  const own = lines.filter((line) => line !== EXPECT_ERROR).length
+  return lines.at(-1) === EXPECT_ERROR ? own + 1 : own
 }
 
 function compilerOptions(root) {
@@ -118,7 +130,14 @@ function compilerOptions(root) {
   const { options } = ts.parseJsonConfigFileContent(
     {
       ...base,
-      compilerOptions: { ...base.compilerOptions, isolatedDeclarations: false, declaration: false },
+      compilerOptions: {
+        ...base.compilerOptions,
+        // As an app's own code, written for a bundler or a TypeScript runner.
+        module: 'Preserve',
+        moduleResolution: 'Bundler',
+        isolatedDeclarations: false,
+        declaration: false,
+      },
     },
     ts.sys,
     root
@@ -126,30 +145,37 @@ function compilerOptions(root) {
   return options
 }
 
-/**
- * Checks every ```ts block of `README.md` and `docs/*.md` under `root`.
- *
- * @param {string} root - The repository's root.
- * @returns {{ checked: number, skipped: number, errors: string[] }} Each error names the
- *   Markdown file and line.
- */
-export function checkDocExamples(root) {
-  const outDir = join(root, 'test', '.doc-examples')
-  rmSync(outDir, { recursive: true, force: true })
-  const pages = [
+/** README.md and docs/*.md, by path. */
+function readPages(root) {
+  const paths = [
     'README.md',
     ...readdirSync(join(root, 'docs'))
       .filter((name) => name.endsWith('.md'))
       .sort()
       .map((name) => `docs/${name}`),
   ]
+  return Object.fromEntries(paths.map((path) => [path, readFileSync(join(root, path), 'utf8')]))
+}
+
+/**
+ * Checks every ```ts block of `README.md` and `docs/*.md` under `root`.
+ *
+ * @param {string} root - The repository's root.
+ * @param {Record<string, string>} [pages] - Markdown texts by path, to check instead of the
+ *   repository's own pages.
+ * @returns {{ checked: number, skipped: number, errors: string[] }} Each error names the
+ *   Markdown file and line.
+ */
+export function checkDocExamples(root, pages = readPages(root)) {
+  const outDir = join(root, 'test', '.doc-examples')
+  rmSync(outDir, { recursive: true, force: true })
   const options = compilerOptions(root)
   const result = { checked: 0, skipped: 0, errors: [] }
   let program
-  for (const page of pages) {
+  for (const [page, markdown] of Object.entries(pages)) {
     const pageDir = join(outDir, page.replace(/\.md$/, '').replace('/', '-'))
     const files = new Map()
-    for (const [index, block] of extractBlocks(readFileSync(join(root, page), 'utf8')).entries()) {
+    for (const [index, block] of extractBlocks(markdown).entries()) {
       if (block.lang !== 'ts' && block.lang !== 'typescript') continue
       if (block.words.includes('nocheck')) {
         result.skipped += 1
@@ -158,7 +184,7 @@ export function checkDocExamples(root) {
       const context = block.words.find((word) => word in CONTEXTS)
       const path = block.words.find((word) => word.startsWith('file='))?.slice(5)
       const file = join(pageDir, path ?? `block-${index + 1}.ts`)
-      const { text } = blockFile(block.code, context)
+      const text = blockFile(block.code, context)
       mkdirSync(dirname(file), { recursive: true })
       writeFileSync(file, text)
       files.set(resolve(file), { block, text })
@@ -187,6 +213,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
   const { checked, skipped, errors } = checkDocExamples(root)
   for (const error of errors) console.error(error)
-  console.log(`${checked} code blocks type-checked, ${skipped} skipped (nocheck), ${errors.length} errors`)
+  console.log(
+    `${checked} code blocks type-checked, ${skipped} skipped (nocheck), ${errors.length} errors`
+  )
   process.exitCode = errors.length === 0 ? 0 : 1
 }
