@@ -12,6 +12,8 @@ export default tseslint.config(
       'bench/results/**',
       // Consumer apps run against the packed tarballs in a directory of their own.
       'test/packaging/fixtures/**',
+      // The code blocks of the docs, written out to be type-checked (scripts/check-doc-examples.mjs).
+      'test/.doc-examples/**',
     ],
   },
   js.configs.recommended,
