@@ -21,7 +21,7 @@ type Row = readonly [string, (result: ScaleResult) => number, (value: number) =>
 
 const ROWS: readonly Row[] = [
   ['streams open', (r) => r.opened, (v) => v.toLocaleString('en')],
-  ['connect time, all streams', (r) => r.connectMs * 1e3, ms],
+  ['connect time, all streams', (r) => r.connectMs, (v) => `${(v / 1e3).toFixed(1)} s`],
   ['server RSS per stream (after gc)', (r) => r.rssPerStream, kb, '≤ 1.2×'],
   ['server heap per stream (after gc)', (r) => r.heapPerStream, kb, '≤ 1.2×'],
   ['server CPU while idle (heartbeats), cores', (r) => r.idleCores, (v) => v.toFixed(3)],
@@ -89,20 +89,19 @@ export function scaleReport(
       '',
       table(
         ['Redis', 'delivery p50', 'p99', 'to the last (median)', 'to the last (worst)', 'missing'],
-        [
-          ['one server', one],
-          ['cluster, 3 masters', cluster],
-        ].map(([name, r]) => {
-          const result = r as ScaleResult
-          return [
-            name as string,
-            ms(result.p50),
-            ms(result.p99),
-            ms(result.last),
-            ms(result.lastWorst),
-            String(result.missing),
-          ]
-        })
+        (
+          [
+            ['one server', one],
+            ['cluster, 3 masters', cluster],
+          ] as const
+        ).map(([name, result]) => [
+          name,
+          ms(result.p50),
+          ms(result.p99),
+          ms(result.last),
+          ms(result.lastWorst),
+          String(result.missing),
+        ])
       ),
       '',
       `Cluster / one server: p50 ${times(cluster.p50 / one.p50)}, p99 ${times(cluster.p99 / one.p99)}, to the last ${times(cluster.last / one.last)}.`

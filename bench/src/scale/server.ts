@@ -113,13 +113,6 @@ answerCalls({
     const { rss, heapUsed } = process.memoryUsage()
     return { rss, heap: heapUsed }
   },
-  connections: () =>
-    new Promise((resolve, reject) => {
-      server.getConnections((error, count) => {
-        if (error) reject(error)
-        else resolve(count)
-      })
-    }),
   broadcast: ({ index }: { index: number }) => {
     // The payload carries its own send time, for the clients' delivery latency.
     instance.broadcast(`${index} ${nowMicros()} ${PAD}`)
