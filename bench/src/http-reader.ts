@@ -43,11 +43,19 @@ export class RawResponse {
    * @param path - The request path and query.
    * @param sink - Receives the head, the body and the end.
    * @param now - The clock, for `firstByteAt`.
+   * @param localAddress - The loopback address to connect from (127.0.0.X), so that many
+   * connections do not run out of source ports; the system's choice by default.
    */
-  constructor(port: number, path: string, sink: ResponseSink, now: () => number) {
+  constructor(
+    port: number,
+    path: string,
+    sink: ResponseSink,
+    now: () => number,
+    localAddress?: string
+  ) {
     this.#sink = sink
     this.#now = now
-    this.socket = net.connect(port, '127.0.0.1')
+    this.socket = net.connect({ port, host: '127.0.0.1', localAddress })
     this.socket.setNoDelay(true)
     this.socket.write(`GET ${path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n`)
     this.socket.on('data', (data: Buffer) => {

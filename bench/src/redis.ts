@@ -15,7 +15,8 @@ export function hasRedis(): boolean {
   return spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
 }
 
-async function freePort(): Promise<number> {
+/** @returns A port of 127.0.0.1 free just now. */
+export async function freePort(): Promise<number> {
   const server = net.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as net.AddressInfo
@@ -23,7 +24,11 @@ async function freePort(): Promise<number> {
   return port
 }
 
-function listening(port: number): Promise<boolean> {
+/**
+ * @param port - A port of 127.0.0.1.
+ * @returns Whether something accepts connections on it.
+ */
+export function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     socket.once('connect', () => {

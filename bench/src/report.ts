@@ -9,7 +9,12 @@ export interface RunInfo extends Plan {
   readonly loadAfter: readonly number[]
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * @param header - The column titles.
+ * @param rows - The cells, row by row.
+ * @returns A Markdown table.
+ */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
