@@ -4,6 +4,7 @@ import { FrameCounter, RawResponse } from './http-reader.js'
 import { answerCalls } from './ipc.js'
 import { summarize, type Summary } from './stats.js'
 import { churn } from './churn-client.js'
+import { rushClose, rushOpen } from './rush-client.js'
 import { stormCollect, stormOpen } from './storm-client.js'
 
 /**
@@ -140,6 +141,8 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
 answerCalls({
   churn,
   stormOpen,
+  rushOpen,
+  rushClose,
   stormCollect,
 
   /** Reads a stream to its end, counting frames only. */

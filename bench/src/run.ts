@@ -10,6 +10,7 @@ import { diagnostics } from './scenarios/diagnostics.js'
 import { durable } from './scenarios/durable.js'
 import { idle } from './scenarios/idle.js'
 import { relay } from './scenarios/relay.js'
+import { rush } from './scenarios/rush.js'
 import { slow } from './scenarios/slow.js'
 import { storm } from './scenarios/storm.js'
 import { throughput } from './scenarios/throughput.js'
@@ -19,7 +20,7 @@ import { throughput } from './scenarios/throughput.js'
  * `--quick`: smaller and fewer runs (under 2 minutes), printed only.
  * `--check`: tiny runs that check every contender serves every scenario correctly.
  * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast, durable, storm,
- *   diagnostics).
+ *   rush, diagnostics).
  * `--profile=name`: run that contender's servers under `--cpu-prof`, into bench/profiles/.
  */
 const args = process.argv.slice(2)
@@ -30,7 +31,7 @@ const option = (name: string): string | undefined =>
 const only = option('only')?.split(',')
 const profile = option('profile') as ContenderName | undefined
 
-const scenarios = { throughput, idle, slow, relay, broadcast, durable, storm, diagnostics }
+const scenarios = { throughput, idle, slow, relay, broadcast, durable, storm, rush, diagnostics }
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
 const started = new Date()

@@ -37,7 +37,7 @@ const ROWS: readonly Row[] = [
  * @param run - The run.
  * @param plan - The sizes of ssekit against raw.
  * @param clusterPlan - The sizes of one Redis server against a cluster.
- * @param results - By part: `raw`, `ssekit`, `one server`, `cluster`.
+ * @param results - By part: `raw`, `express`, `ssekit`, `one server`, `cluster`.
  * @returns The Markdown report.
  */
 export function scaleReport(
@@ -54,24 +54,37 @@ export function scaleReport(
   ]
   const raw = results.get('raw')
   const ssekit = results.get('ssekit')
-  if (raw !== undefined || ssekit !== undefined) {
-    const servers = (raw ?? ssekit)!.servers
+  const express = results.get('express')
+  const measured = [raw, express, ssekit].find((result) => result !== undefined)
+  if (measured !== undefined) {
+    const cell = (result: ScaleResult | undefined, show: (v: number) => string, v: number) =>
+      result === undefined ? '–' : show(v)
     lines.push(
       '',
       `## ${plan.streams.toLocaleString('en')} streams: ssekit against raw \`node:http\``,
       '',
-      `${servers} server processes share one \`redis-server\` and as many client processes hold the streams, each from its own loopback address. The streams stay open ${plan.holdSeconds} s (server CPU over the first ${plan.idleSeconds} s, heartbeat every 15 s), then ${plan.broadcasts} broadcasts of a 64-byte event from the first server, each once every stream has the one before (after one that warms up).`,
+      `${measured.servers} server processes share one \`redis-server\` and as many client processes hold the streams, each from its own loopback address. The streams stay open ${plan.holdSeconds} s (server CPU over the first ${plan.idleSeconds} s, heartbeat every 15 s), then ${plan.broadcasts} broadcasts of a 64-byte event from the first server, each once every stream has the one before (after one that warms up). "Express alone" is raw's route in an Express app: what Express itself costs.`,
       '',
       table(
-        ['Measure', 'raw', 'ssekit', 'ssekit / raw', 'goal'],
+        [
+          'Measure',
+          'raw',
+          'Express alone',
+          'ssekit',
+          'ssekit / raw',
+          'ssekit / Express alone',
+          'goal',
+        ],
         ROWS.map(([label, value, show, goal]) => {
-          const r = raw === undefined ? NaN : value(raw)
-          const s = ssekit === undefined ? NaN : value(ssekit)
+          const of = (result: ScaleResult | undefined): number =>
+            result === undefined ? NaN : value(result)
           return [
             label,
-            raw === undefined ? '–' : show(r),
-            ssekit === undefined ? '–' : show(s),
-            times(s / r),
+            cell(raw, show, of(raw)),
+            cell(express, show, of(express)),
+            cell(ssekit, show, of(ssekit)),
+            times(of(ssekit) / of(raw)),
+            times(of(ssekit) / of(express)),
             goal ?? '',
           ]
         })

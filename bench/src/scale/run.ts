@@ -11,7 +11,8 @@ import { scaleReport } from './report.js'
  * `node:http`, then the broadcast on one Redis server against a Redis Cluster.
  * `--quick`: 10,000 streams held 15 s, 5,000 for the cluster part.
  * `--streams=N`, `--hold=S` (seconds), `--broadcasts=N`, `--cluster-streams=N`: other sizes.
- * `--only=raw,ssekit,cluster`: some parts only.
+ * `--only=raw,express,ssekit,cluster`: some parts only (`express`: Express alone with a
+ *   hand-written stream, what Express itself costs).
  * `--profile`: the servers run under `node --cpu-prof` (bench/profiles/).
  */
 const args = process.argv.slice(2)
@@ -51,7 +52,9 @@ const log = (message: string): void => {
 
 // Whatever happens, the run ends: its server and client processes exit when it does, and the
 // Redis servers are killed when their watchdog's input closes.
-const budgetSeconds = plan.holdSeconds * 2 + 600
+// Each contender gets its hold and 5 minutes to open and measure; the cluster part 10 minutes.
+const parts = ['raw', 'express', 'ssekit'].filter(runs)
+const budgetSeconds = parts.length * (plan.holdSeconds + 300) + (runs('cluster') ? 600 : 0)
 setTimeout(() => {
   console.error(`scale: over ${budgetSeconds} s, stopping`)
   process.exit(1)
@@ -75,7 +78,7 @@ async function withRedis<T>(
 const started = new Date()
 const loadBefore = os.loadavg()
 const results = new Map<string, ScaleResult>()
-for (const contender of ['raw', 'ssekit'] as const) {
+for (const contender of ['raw', 'express', 'ssekit'] as const) {
   if (!runs(contender)) continue
   results.set(
     contender,

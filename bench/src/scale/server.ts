@@ -18,10 +18,11 @@ import type { RedisTarget } from './redis-nodes.js'
  *   and a channel on the `@ssekit/redis` backplane.
  * - `raw`: `node:http`, preformatted frames written with `res.write`, a heartbeat comment to
  *   every stream from one timer, and Redis pub/sub through node-redis.
+ * - `express`: the same as `raw`, its route in an Express app: what Express itself costs.
  */
 
 /** Module name of a contender of the scale scenario. */
-export type ScaleContender = 'ssekit' | 'raw'
+export type ScaleContender = 'ssekit' | 'raw' | 'express'
 
 /** The channel's name, and the raw instances' Redis pub/sub channel. */
 const CHANNEL = 'scale'
@@ -51,7 +52,11 @@ async function ssekitInstance(target: RedisTarget): Promise<Instance> {
   return { listener: app, broadcast: (data) => void channel.broadcast({ data }) }
 }
 
-async function rawInstance(target: RedisTarget): Promise<Instance> {
+/**
+ * @param target - One Redis server.
+ * @param onExpress - Serve the route from an Express app instead of plain `node:http`.
+ */
+async function rawInstance(target: RedisTarget, onExpress: boolean): Promise<Instance> {
   if (!('url' in target)) throw new Error('the raw instances use one Redis server')
   const subscribers = new Set<ServerResponse>()
   const publisher = createClient({ url: target.url })
@@ -68,17 +73,23 @@ async function rawInstance(target: RedisTarget): Promise<Instance> {
   setInterval(() => {
     writeAll(':\n\n')
   }, HEARTBEAT_MS)
+  const subscribe = (res: ServerResponse): void => {
+    res.writeHead(200, SSE_HEADERS)
+    res.flushHeaders()
+    subscribers.add(res)
+    res.on('close', () => subscribers.delete(res))
+  }
+  let listener: http.RequestListener = (req, res) => {
+    if (req.url === '/subscribe') subscribe(res)
+    else res.writeHead(404).end()
+  }
+  if (onExpress) {
+    const app = express()
+    app.get('/subscribe', (_req, res) => subscribe(res))
+    listener = app
+  }
   return {
-    listener: (req, res) => {
-      if (req.url !== '/subscribe') {
-        res.writeHead(404).end()
-        return
-      }
-      res.writeHead(200, SSE_HEADERS)
-      res.flushHeaders()
-      subscribers.add(res)
-      res.on('close', () => subscribers.delete(res))
-    },
+    listener,
     broadcast: (data) => {
       const frame = `data: ${data}\n\n`
       void publisher.publish(CHANNEL, origin + frame)
@@ -92,7 +103,9 @@ process.on('disconnect', () => process.exit(0))
 
 const contender = process.argv[2] as ScaleContender
 const target = JSON.parse(process.argv[3] ?? '{}') as RedisTarget
-const instance = await (contender === 'ssekit' ? ssekitInstance(target) : rawInstance(target))
+const instance = await (contender === 'ssekit'
+  ? ssekitInstance(target)
+  : rawInstance(target, contender === 'express'))
 const server = http.createServer(instance.listener)
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 4096, resolve))
 

@@ -103,7 +103,7 @@ export async function diagnostics(bench: Bench): Promise<Section[]> {
   if (bench.check) return []
   return [
     {
-      title: '8. Cost of diagnostics subscribers',
+      title: '9. Cost of diagnostics subscribers',
       intro: `ssekit core without a diagnostics subscriber, with one on the stream channels, and with those and the upstream tracing channel (each subscriber counts the messages); medians of ${repeats} interleaved runs (range in brackets), ratios to no subscriber taken within a round.`,
       header: ['Measure', 'Server', 'rate', 'ratio to no subscriber'],
       rows,

@@ -93,7 +93,7 @@ export async function storm(bench: Bench): Promise<Section[]> {
   ]
   return [
     {
-      title: `7. Connection storm, ${num(count)} clients after closeAll`,
+      title: `7. Reconnect storm, ${num(count)} clients after closeAll`,
       intro: `${num(count)} clients that reconnect as EventSource does hold streams of ssekit core; \`closeAll\` ends them with a final \`retry: ${RETRY_MS}\`, without and with \`spread: ${SPREAD_MS}\`. Peak reconnections per second over ${WINDOW_MS} ms windows, and time from \`closeAll\` until every client is connected again; medians of ${repeats} rounds.`,
       header: ['closeAll', 'peak reconnections', 'all back after'],
       rows: [row('no spread', runs.none), row(`spread ${SPREAD_MS} ms`, runs.spread)],
