@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { ContenderName } from './contenders.js'
 import { Child } from './ipc.js'
+import { SERVER_CPUS } from './pin.js'
 import { spread, type Spread } from './stats.js'
 
 /** How much a run measures. */
@@ -64,7 +65,7 @@ export async function startServers(
   return Promise.all(
     names.map(async (name) => {
       const profile = name === bench.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []
-      const child = new Child(name, serverFile, [name, appConfig], profile)
+      const child = new Child(name, serverFile, [name, appConfig], profile, SERVER_CPUS)
       return { name, child, port: await child.call<number>('port') }
     })
   )

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { pin } from './pin.js'
 
 /** A request from the orchestrator to one of its processes. */
 interface Call {
@@ -62,10 +63,18 @@ export class Child {
    * @param args - Its arguments.
    * @param execArgv - Node options besides `--expose-gc`, which lets memory be measured after
    * a full collection.
+   * @param cpus - The cores it runs on (see `pin`); any, by default.
    */
-  constructor(name: string, file: string, args: string[], execArgv: string[] = []) {
+  constructor(
+    name: string,
+    file: string,
+    args: string[],
+    execArgv: string[] = [],
+    cpus?: string
+  ) {
     this.name = name
     this.#process = fork(file, args, { execArgv: ['--expose-gc', ...execArgv], stdio: 'inherit' })
+    if (cpus !== undefined) pin(this.#process.pid, cpus)
     this.#process.on('message', (reply: Reply) => {
       const pending = this.#pending.get(reply.id)
       if (pending === undefined) return

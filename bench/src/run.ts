@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { Bench, Section } from './bench.js'
 import type { ContenderName } from './contenders.js'
 import { Child } from './ipc.js'
+import { LOAD_CPUS, stopPinning } from './pin.js'
 import { report } from './report.js'
 import { broadcast } from './scenarios/broadcast.js'
 import { diagnostics } from './scenarios/diagnostics.js'
@@ -22,6 +23,8 @@ import { throughput } from './scenarios/throughput.js'
  * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast, durable, storm,
  *   rush, diagnostics).
  * `--profile=name`: run that contender's servers under `--cpu-prof`, into bench/profiles/.
+ * `--no-pin`: leave processes to the scheduler (by default servers run on the last core, the
+ *   client and the upstream on the others; see pin.ts).
  */
 const args = process.argv.slice(2)
 const check = args.includes('--check')
@@ -36,8 +39,9 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 
 const started = new Date()
 const loadBefore = os.loadavg()
-const client = new Child('client', here('./client.js'), [])
-const upstream = new Child('upstream', here('./upstream.js'), [])
+if (args.includes('--no-pin')) stopPinning()
+const client = new Child('client', here('./client.js'), [], [], LOAD_CPUS)
+const upstream = new Child('upstream', here('./upstream.js'), [], [], LOAD_CPUS)
 const failures: string[] = []
 const bench: Bench = {
   quick,
