@@ -65,13 +65,7 @@ export class Child {
    * a full collection.
    * @param cpus - The cores it runs on (see `pin`); any, by default.
    */
-  constructor(
-    name: string,
-    file: string,
-    args: string[],
-    execArgv: string[] = [],
-    cpus?: string
-  ) {
+  constructor(name: string, file: string, args: string[], execArgv: string[] = [], cpus?: string) {
     this.name = name
     this.#process = fork(file, args, { execArgv: ['--expose-gc', ...execArgv], stdio: 'inherit' })
     if (cpus !== undefined) pin(this.#process.pid, cpus)

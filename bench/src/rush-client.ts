@@ -25,8 +25,10 @@ export interface Rush {
 let held: RawResponse[] = []
 
 /**
- * Opens `count` streams at once from `localAddress`, waits for every head (or the timeout),
- * and keeps the connected ones open for {@link rushClose}.
+ * Opens `count` streams at once, waits for every head (or the timeout), and keeps the
+ * connected ones open for {@link rushClose}. The system picks each source port as it connects:
+ * binding to a source address first costs the client a search of its ports per connection,
+ * which made 15,000 connections take the client 20 s instead of 3.
  *
  * @returns What the rush measured.
  */
@@ -34,12 +36,10 @@ export async function rushOpen({
   port,
   path,
   count,
-  localAddress,
 }: {
   port: number
   path: string
   count: number
-  localAddress: string
 }): Promise<Rush> {
   const start = nowMicros()
   const times: number[] = []
@@ -69,8 +69,7 @@ export async function rushOpen({
           }
         },
       },
-      nowMicros,
-      localAddress
+      nowMicros
     )
     responses.push(response)
   }

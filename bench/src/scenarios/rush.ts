@@ -28,16 +28,6 @@ interface Round extends Rush {
 }
 
 /**
- * Each rush connects from its own loopback address: the previous rush's closed connections
- * hold their source ports a minute (TIME_WAIT), more than one address has.
- */
-let nextAddress = 0
-function freshAddress(): string {
-  nextAddress = (nextAddress % 250) + 1
-  return `127.0.0.${nextAddress + 1}`
-}
-
-/**
  * Scenario 8: a connection storm. N clients connect to one server process in the same
  * instant (one client process, every connect call in one turn); time until all have their
  * stream's head, connections refused, and server memory per stream once they are all idle,
@@ -58,7 +48,6 @@ export async function rush(bench: Bench): Promise<Section[]> {
         port: server.port,
         path: '/idle',
         count,
-        localAddress: freshAddress(),
       })
       const after = await server.child.call<NodeJS.MemoryUsage>('memory')
       await bench.client.call('rushClose')
