@@ -122,7 +122,7 @@ class Responder implements SseResponder {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
     const { sink, stream, refusal } = this.#open(options)
-    this.#run(callback, stream.init()).catch(console.error)
+    runCallback(callback, stream.init(), this.#errorReporter()).catch(console.error)
     return this.#answer(sink, refusal)
   }
 
@@ -222,14 +222,33 @@ class Responder implements SseResponder {
     })
   }
 
-  async #run(callback: (stream: AnySseStream) => unknown, stream: SseStream): Promise<void> {
-    try {
-      await callback(stream)
-    } catch (error) {
-      this.#config.onError(error, this.#c)
-    } finally {
-      stream.close()
+  /**
+   * What receives an error of a stream callback. It holds the request's context only for an
+   * `onError` of the app's, which may read it: the default's does not, and a stream that waits
+   * for its client to leave then keeps none of the request's objects alive.
+   */
+  #errorReporter(): (error: unknown) => void {
+    const { onError } = this.#config
+    if (onError === defaultOnError) return defaultOnError
+    const c = this.#c
+    return (error) => {
+      onError(error, c)
     }
+  }
+}
+
+/** Runs a stream callback, reports what it throws, and closes the stream once it settles. */
+async function runCallback(
+  callback: (stream: AnySseStream) => unknown,
+  stream: SseStream,
+  report: (error: unknown) => void
+): Promise<void> {
+  try {
+    await callback(stream)
+  } catch (error) {
+    report(error)
+  } finally {
+    stream.close()
   }
 }
 
