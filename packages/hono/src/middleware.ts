@@ -122,7 +122,7 @@ class Responder implements SseResponder {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
     const { sink, stream, refusal } = this.#open(options)
-    runCallback(callback, stream.init(), this.#errorReporter()).catch(console.error)
+    runCallback(callback, stream.init(), this.#errorReporter())
     return this.#answer(sink, refusal)
   }
 
@@ -237,16 +237,39 @@ class Responder implements SseResponder {
   }
 }
 
-/** Runs a stream callback, reports what it throws, and closes the stream once it settles. */
-async function runCallback(
+/**
+ * Runs a stream callback, reports what it throws, and closes the stream once it settles. Not
+ * an async function: an idle stream's callback may wait for hours, and the suspended function
+ * would hold more memory than one reaction to its promise.
+ */
+function runCallback(
   callback: (stream: AnySseStream) => unknown,
   stream: SseStream,
   report: (error: unknown) => void
-): Promise<void> {
+): void {
+  let result: unknown
   try {
-    await callback(stream)
+    result = callback(stream)
   } catch (error) {
+    reportAndClose(stream, report, error)
+    return
+  }
+  Promise.resolve(result).then(
+    () => {
+      stream.close()
+    },
+    (error: unknown) => {
+      reportAndClose(stream, report, error)
+    }
+  )
+}
+
+/** Reports a callback's error, and closes its stream even when reporting throws. */
+function reportAndClose(stream: SseStream, report: (error: unknown) => void, error: unknown): void {
+  try {
     report(error)
+  } catch (reportError) {
+    console.error(reportError)
   } finally {
     stream.close()
   }
