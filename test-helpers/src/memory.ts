@@ -5,6 +5,11 @@ import vm from 'node:vm'
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void
 
+/** Runs a full garbage collection. */
+export function collectGarbage(): void {
+  gc()
+}
+
 /**
  * Memory that grows with what a server holds for its clients, after a full garbage
  * collection: the JavaScript heap plus memory outside it (`external` includes every Buffer).

@@ -122,7 +122,7 @@ class Responder implements SseResponder {
       throw new TypeError('The parameter "callback" of c.var.sse.stream() must be a function.')
     }
     const { sink, stream, refusal } = this.#open(options)
-    this.#run(callback, stream.init()).catch(console.error)
+    runCallback(callback, stream.init(), this.#errorReporter())
     return this.#answer(sink, refusal)
   }
 
@@ -222,14 +222,56 @@ class Responder implements SseResponder {
     })
   }
 
-  async #run(callback: (stream: AnySseStream) => unknown, stream: SseStream): Promise<void> {
-    try {
-      await callback(stream)
-    } catch (error) {
-      this.#config.onError(error, this.#c)
-    } finally {
-      stream.close()
+  /**
+   * What receives an error of a stream callback. It holds the request's context only for an
+   * `onError` of the app's, which may read it: the default's does not, and a stream that waits
+   * for its client to leave then keeps none of the request's objects alive.
+   */
+  #errorReporter(): (error: unknown) => void {
+    const { onError } = this.#config
+    if (onError === defaultOnError) return defaultOnError
+    const c = this.#c
+    return (error) => {
+      onError(error, c)
     }
+  }
+}
+
+/**
+ * Runs a stream callback, reports what it throws, and closes the stream once it settles. Not
+ * an async function: an idle stream's callback may wait for hours, and the suspended function
+ * would hold more memory than one reaction to its promise.
+ */
+function runCallback(
+  callback: (stream: AnySseStream) => unknown,
+  stream: SseStream,
+  report: (error: unknown) => void
+): void {
+  let result: unknown
+  try {
+    result = callback(stream)
+  } catch (error) {
+    reportAndClose(stream, report, error)
+    return
+  }
+  Promise.resolve(result).then(
+    () => {
+      stream.close()
+    },
+    (error: unknown) => {
+      reportAndClose(stream, report, error)
+    }
+  )
+}
+
+/** Reports a callback's error, and closes its stream even when reporting throws. */
+function reportAndClose(stream: SseStream, report: (error: unknown) => void, error: unknown): void {
+  try {
+    report(error)
+  } catch (reportError) {
+    console.error(reportError)
+  } finally {
+    stream.close()
   }
 }
 

@@ -77,16 +77,25 @@ class NodeResponseHandOver implements BodyHandOver {
  * @returns The sink.
  */
 export function createHonoSink(c: Context, onOpen?: () => void): WebSink {
-  const lastEventId = c.req.header('last-event-id')
   const node = nodeExchangeOf(c.env)
-  if (node === undefined) return createWebSink(lastEventId, { onOpen })
-  return createWebSink(lastEventId, {
+  if (node === undefined) return createWebSink(c.req.header('last-event-id'), { onOpen })
+  return createWebSink(lastEventIdOf(node.incoming), {
     handOver: new NodeResponseHandOver(node.outgoing),
     onOpen: () => {
       prepareStreamSocket(node.incoming)
       onOpen?.()
     },
   })
+}
+
+/**
+ * The `Last-Event-ID` of a Node request, as Node parsed it, duplicates joined as `Headers.get`
+ * joins them. Asking `c.req` instead would make the request build its `Headers`, which it then
+ * keeps for as long as the stream is open.
+ */
+function lastEventIdOf(incoming: NodeRequest): string | undefined {
+  const id = incoming.headers['last-event-id']
+  return Array.isArray(id) ? id.join(', ') : id
 }
 
 /** The Node request and response in `c.env` on `@hono/node-server`; `undefined` elsewhere. */

@@ -1,11 +1,17 @@
 import type { UnderlyingSource } from 'node:stream/web'
 import { decodeHeaderText, describe } from '../util/index.js'
-import { ReadBody, type BodyHandOver, type ReadWatch } from './hand-over.js'
+import { createReadBody, type BodyHandOver, type ReadWatch } from './hand-over.js'
 import type { SinkListener, SseSink } from './sink.js'
 import { HIGH_WATER_MARK, TurnBatch } from './turn-batch.js'
 
 /** Encoding holds no state between calls: one encoder serves every sink. */
 const encoder = new TextEncoder()
+
+/** How a body counts its queue: in bytes. One strategy serves every body. */
+const BODY_STRATEGY: QueuingStrategy<Uint8Array> = {
+  highWaterMark: HIGH_WATER_MARK,
+  size: (chunk) => chunk.byteLength,
+}
 
 /**
  * A sink whose output is a web-standard `ReadableStream`, for runtimes that answer requests
@@ -41,14 +47,18 @@ export interface WebSinkOptions {
  * one chunk: each chunk costs the reader a promise and a write, whatever its size. The pending
  * text also holds what is written while the queue drains for a hand-over.
  */
-class ReadableStreamSink extends TurnBatch implements WebSink {
+class ReadableStreamSink
+  extends TurnBatch
+  implements WebSink, UnderlyingSource<Uint8Array>, ReadWatch
+{
   // The runtime serving the Response manages the connection and its headers.
   readonly keepAlive = false
   readonly lastEventId: string | undefined
   readonly body: ReadableStream<Uint8Array>
   headers: Record<string, string> | undefined
   answeredNoContent = false
-  readonly #onOpen: (() => void) | undefined
+  /** Dropped once called, with whatever it holds. */
+  #onOpen: (() => void) | undefined
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #ended = false
   /** The destination the server pipes the body into, until the sink writes to it directly. */
@@ -72,33 +82,55 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
     this.lastEventId = lastEventId === undefined ? undefined : decodeHeaderText(lastEventId)
     this.#handOver = handOver
     this.#onOpen = onOpen
-    const source: UnderlyingSource<Uint8Array> = {
-      start: (controller) => {
-        this.#controller = controller
-      },
-      // Called when the reader has taken enough that the queue is below the high-water mark.
-      pull: () => {
-        if (this.#direct === undefined) this.onDrain()
-      },
-      // The reader gave up: on a server, the client went away.
-      cancel: () => {
-        const listener = this.listener
-        this.listener = undefined
-        this.#ended = true
-        listener?.onClose()
-      },
-    }
-    const strategy = {
-      highWaterMark: HIGH_WATER_MARK,
-      size: (chunk: Uint8Array) => chunk.byteLength,
-    }
     if (handOver === undefined) {
-      this.body = new ReadableStream(source, strategy)
+      this.body = new ReadableStream(this, BODY_STRATEGY)
     } else {
-      this.body = new ReadBody(source, strategy, this.#readWatch)
+      this.body = createReadBody(this, BODY_STRATEGY, this)
       // An app may end the destination itself (`c.env.outgoing.end()`): the stream ends too.
-      handOver.onEnded(this.#onDestinationEnded)
+      handOver.onEnded(() => {
+        this.#onDestinationEnded()
+      })
     }
+  }
+
+  /*
+   * The sink is its body's underlying source, and the watch of the server's reader, with
+   * methods of its class: functions of each sink's own would cost every open stream memory.
+   */
+
+  /** Source of the body: keeps the body's controller. */
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller
+  }
+
+  /** Source of the body: the reader has taken enough that the queue is below the mark. */
+  pull(): void {
+    if (this.#direct === undefined) this.onDrain()
+  }
+
+  /** Source of the body: the reader gave up; on a server, the client went away. */
+  cancel(): void {
+    const listener = this.listener
+    this.listener = undefined
+    this.#ended = true
+    listener?.onClose()
+  }
+
+  /** Watch of the server's reader: whether the body's queue is empty. */
+  isEmpty(): boolean {
+    return this.#controller.desiredSize === HIGH_WATER_MARK
+  }
+
+  /** Watch of the server's reader: the server reads the body itself. */
+  onReader(): void {
+    this.#piped = true
+  }
+
+  /** Watch of the server's reader: it waits on an empty queue. */
+  onWaitingRead(): void {
+    this.#readWaiting = true
+    // Text held for the hand-over goes now.
+    if (this.pending !== '' && !this.flushDue) this.flush()
   }
 
   protected get queuedBytes(): number {
@@ -116,7 +148,9 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
       throw new Error('Cannot start the event stream: it has already started.')
     }
     this.headers = headers
-    this.#onOpen?.()
+    const onOpen = this.#onOpen
+    this.#onOpen = undefined
+    onOpen?.()
   }
 
   noContent(): void {
@@ -197,7 +231,7 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
    * Someone else ended the destination: the stream is over. The body closes, so the server's
    * waiting read settles; its own `end` of the ended response does nothing.
    */
-  readonly #onDestinationEnded = (): void => {
+  #onDestinationEnded(): void {
     if (this.#ended) return
     const listener = this.listener
     this.listener = undefined
@@ -220,19 +254,6 @@ class ReadableStreamSink extends TurnBatch implements WebSink {
     // A waiting read takes this chunk: until the server reads again, it may not be written yet.
     this.#readWaiting = false
     this.#controller.enqueue(encoder.encode(text))
-  }
-
-  /** What the server's own reader of the body tells the sink. */
-  readonly #readWatch: ReadWatch = {
-    isEmpty: () => this.#controller.desiredSize === HIGH_WATER_MARK,
-    onReader: () => {
-      this.#piped = true
-    },
-    onWaitingRead: () => {
-      this.#readWaiting = true
-      // Text held for the hand-over goes now.
-      if (this.pending !== '' && !this.flushDue) this.flush()
-    },
   }
 
   /**
