@@ -165,6 +165,34 @@ describe('createNodeSink', () => {
     expect(writes).toEqual(['id: 0\ndata: x\n\n', expect.stringMatching(/^id: 1\n[^]*id: 99\n/)])
   })
 
+  it('joins the frames of a fast producer into writes of 64 KiB', async () => {
+    const writes: number[] = []
+    const data = 'x'.repeat(1000)
+    server = await listen((req, res) => {
+      const write = res.write.bind(res) as (chunk: string) => boolean
+      const stream = createSseStream(createNodeSink(req, res), { heartbeat: 0 }).init()
+      res.write = ((chunk: string) => {
+        writes.push(chunk.length)
+        return write(chunk)
+      }) as typeof res.write
+      void (async () => {
+        for (let i = 0; i < 500; i++) await stream.send({ data })
+        stream.close()
+      })()
+    })
+    const reader = readEvents((await fetch(server.url)).body!)
+    await reader.ended
+    expect(reader.events).toHaveLength(500)
+    // After the turn's first frame, batches leave when full: none smaller than 64 KiB but the
+    // last, and none larger than 64 KiB plus one frame.
+    const batches = writes.slice(1, -1)
+    expect(batches.length).toBeGreaterThan(2)
+    for (const bytes of batches) {
+      expect(bytes).toBeGreaterThanOrEqual(64 * 1024)
+      expect(bytes).toBeLessThan(64 * 1024 + 1024)
+    }
+  })
+
   it('sends the frames of the turn before the app ends the response itself', async () => {
     server = await listen((req, res) => {
       const stream = createSseStream(createNodeSink(req, res), { heartbeat: 0 })

@@ -29,6 +29,14 @@ interface Response {
 }
 
 /**
+ * Bytes of frames a Node sink joins into one `res.write` within a turn. Each write costs a
+ * chunk header, a `writev` and a conversion whatever its size, so a fast producer of 1 KiB
+ * events sends about a fifth more per second in 64 KiB writes than in 16 KiB ones. The
+ * producer still waits at the response's own mark: a batch leaves as soon as it is full.
+ */
+const NODE_BATCH_BYTES = 64 * 1024
+
+/**
  * A sink on a Node response. The first frame of a turn leaves at once (a lone event waits for
  * nothing); the frames written after it in the same turn leave together once it is over.
  */
@@ -57,6 +65,10 @@ class NodeSink extends TurnBatch implements SseSink {
 
   protected get queuedBytes(): number {
     return this.#res.writableLength
+  }
+
+  protected override get batchBytes(): number {
+    return NODE_BATCH_BYTES
   }
 
   connect(listener: SinkListener): void {

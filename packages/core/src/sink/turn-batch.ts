@@ -71,9 +71,14 @@ export abstract class TurnBatch implements TurnWriter {
     return this.#scheduled
   }
 
+  /** Pending bytes that make a batch leave without waiting for the end of the turn. */
+  protected get batchBytes(): number {
+    return HIGH_WATER_MARK
+  }
+
   /** Whether the pending text fills a batch, which then leaves without waiting for the turn. */
   protected get batchFull(): boolean {
-    return this.pending.length >= HIGH_WATER_MARK
+    return this.pending.length >= this.batchBytes
   }
 
   /** Notes that a write reported backpressure: the listener will hear `onDrain`. */
