@@ -4,8 +4,7 @@ import os from 'node:os'
 /**
  * Where the benchmark's processes run, on machines with at least two cores and `taskset`:
  * servers on the last core, the client and the upstream on the others. Left to the scheduler,
- * a server and the client it measures sometimes share a core for a whole run and sometimes do
- * not, which made one contender's figures jump between two values from run to run.
+ * a server and the client it measures may share a core in one run and not in the next.
  */
 const cores = os.availableParallelism()
 
