@@ -17,7 +17,7 @@ import { storm } from './scenarios/storm.js'
 import { throughput } from './scenarios/throughput.js'
 
 /*
- * `pnpm bench`: every scenario, full size (under 10 minutes), results in bench/results/.
+ * `pnpm bench`: every scenario, full size (about 12 minutes), results in bench/results/.
  * `--quick`: smaller and fewer runs (under 2 minutes), printed only.
  * `--check`: tiny runs that check every contender serves every scenario correctly.
  * `--only=a,b`: only these scenarios (throughput, idle, slow, relay, broadcast, durable, storm,
