@@ -88,8 +88,8 @@ export function resolveMiddlewareOptions(
       admission.release(stream)
       stats.ended(stream, reason, opened)
     },
-    sent: (stream, frame) => {
-      stats.sent(stream, frame)
+    sent: (stream, frame, bytes) => {
+      stats.sent(stream, frame, bytes)
     },
     upstream: (change) => {
       stats.upstream(change)

@@ -34,8 +34,11 @@ export interface StreamMonitor {
    * @param opened - Whether it had opened.
    */
   ended(stream: object, reason: SseEndReason, opened: boolean): void
-  /** The stream wrote a frame of one or more events (or a comment) for the client. */
-  sent(stream: object, frame: string): void
+  /**
+   * The stream wrote a frame of one or more events (or a comment) for the client.
+   * @param bytes - The frame's UTF-8 size when the stream knew it without measuring the frame.
+   */
+  sent(stream: object, frame: string, bytes?: number): void
   /** A send found the stream ended: the frame was not written. */
   unsent?(stream: object, frame: string): void
   /**

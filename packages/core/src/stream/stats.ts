@@ -48,9 +48,9 @@ export class StreamStats implements StreamMonitor {
     if (opened || reason === 'refused') this.#ended[reason]++
   }
 
-  sent(_stream: object, frame: string): void {
+  sent(_stream: object, frame: string, bytes?: number): void {
     this.#events++
-    this.#bytes += utf8Length(frame)
+    this.#bytes += bytes ?? utf8Length(frame)
   }
 
   upstream(change: 1 | -1): void {

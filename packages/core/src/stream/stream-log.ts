@@ -58,8 +58,8 @@ class StreamLogMonitor implements StreamMonitor {
     })
   }
 
-  sent(stream: object, frame: string): void {
-    this.counting?.sent(stream, frame)
+  sent(stream: object, frame: string, bytes?: number): void {
+    this.counting?.sent(stream, frame, bytes)
     const entry = this.#entry(stream)
     const details = frameDetails(frame)
     entry.events++

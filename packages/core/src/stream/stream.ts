@@ -28,6 +28,7 @@ import {
 import type { SendResult, SseStream } from './types.js'
 import { countUpstream, type SseEndReason } from './monitor.js'
 import { publishEnd, publishStart } from './diagnostics.js'
+import { frameBytes } from './frame-bytes.js'
 import { streamEndReason } from './end-reason.js'
 import {
   dropClient,
@@ -120,7 +121,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     } catch (error) {
       return Promise.reject(error)
     }
-    return this.#send(frame)
+    return this.#send(
+      frame,
+      this.#options.monitor === undefined ? undefined : frameBytes(frame, event)
+    )
   }
 
   comment(text = ''): Promise<SendResult> {
@@ -270,7 +274,10 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
     this.#sendTimer = undefined
   }
 
-  #send(frame: string): Promise<SendResult> {
+  /**
+   * @param bytes - The frame's UTF-8 size, for the monitor, when known without measuring it.
+   */
+  #send(frame: string, bytes?: number): Promise<SendResult> {
     if (this.#state !== OPEN) {
       if (this.#state === ENDED) {
         this.#options.monitor?.unsent?.(this, frame)
@@ -291,7 +298,7 @@ class EventStream implements InternalStream, SinkListener, HeartbeatMember, Grou
       return NOT_SENT
     }
     this[lastWrite] = this.#clock.ticks
-    this.#options.monitor?.sent(this, frame)
+    this.#options.monitor?.sent(this, frame, bytes)
     // The sink may find the response ended by someone else as it writes.
     if (this.#sink.write(frame)) return this.clientDisconnected ? NOT_SENT : SENT
     this.#full = true
