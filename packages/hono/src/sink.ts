@@ -3,6 +3,7 @@ import {
   prepareStreamSocket,
   watchEnd,
   type BodyHandOver,
+  type EndWatcher,
   type NodeRequest,
   type NodeResponse,
 } from '@ssekit/core/adapter'
@@ -60,10 +61,10 @@ class NodeResponseHandOver implements BodyHandOver {
     this.#response.off(event, listener)
   }
 
-  onEnded(listener: () => void): void {
+  onEnded(watcher: EndWatcher): void {
     // No event of Node's response fires when `end` is called: the stream must end at once,
     // before a write of the same turn would meet the ended response.
-    watchEnd(this.#response, { after: listener })
+    watchEnd(this.#response, watcher)
   }
 }
 

@@ -28,7 +28,7 @@ export { resolveStreamOptions, type ResolvedStreamOptions } from '../stream/opti
 export type { SinkListener, SseSink } from '../sink/sink.js'
 export type { NodeRequest, NodeResponse } from '../sink/node-types.js'
 export type { BodyHandOver } from '../sink/hand-over.js'
-export { watchEnd } from '../sink/response-end.js'
+export { watchEnd, type EndWatcher } from '../sink/response-end.js'
 export { prepareStreamSocket } from '../sink/stream-socket.js'
 export { checkFunction, checkMilliseconds, checkObject, describe, option } from '../util/index.js'
 export { forwardStream } from './forward-started.js'

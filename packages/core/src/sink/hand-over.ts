@@ -1,4 +1,5 @@
 import type { UnderlyingSource } from 'node:stream/web'
+import type { EndWatcher } from './response-end.js'
 
 /**
  * A destination a server pipes a web sink's body into, which the sink may write to directly
@@ -33,10 +34,10 @@ export interface BodyHandOver {
   /** Removes a listener of `'drain'`. */
   off(event: 'drain', listener: () => void): unknown
   /**
-   * Registers what runs once someone else ends the destination (the app, on its own): the
-   * stream ends with it. Called once, when the sink is made.
+   * Registers the sink whose `afterEnd` runs once someone else ends the destination (the app,
+   * on its own): the stream ends with it. Called once, when the sink is made.
    */
-  onEnded(listener: () => void): void
+  onEnded(watcher: EndWatcher): void
 }
 
 /** What a {@link createReadBody} body tells its sink about the reader the server took. */

@@ -31,6 +31,25 @@ describe('createNodeSink', () => {
     abort.abort()
   })
 
+  it("costs an open stream's response no function of its own: its listeners and end are shared", async () => {
+    const responses: http.ServerResponse[] = []
+    server = await listen((req, res) => {
+      responses.push(res)
+      createSseStream(createNodeSink(req, res)).init()
+    })
+    const clients = [new AbortController(), new AbortController()]
+    for (const client of clients) await fetch(server.url, { signal: client.signal })
+    const [first, second] = responses as [http.ServerResponse, http.ServerResponse]
+    const endOf = (res: http.ServerResponse): unknown => Reflect.get(res, 'end')
+    expect(endOf(first)).toBe(endOf(second))
+    expect(Object.hasOwn(first, 'end')).toBe(true)
+    for (const event of ['close', 'drain']) {
+      expect(first.listenerCount(event)).toBeGreaterThan(0)
+      expect(first.listeners(event)).toEqual(second.listeners(event))
+    }
+    for (const client of clients) client.abort()
+  })
+
   it('does not promise keep-alive to a client that asked to close', async () => {
     server = await listen((req, res) => {
       const stream = createSseStream(createNodeSink(req, res))

@@ -5,7 +5,7 @@ import {
   type Deferred,
   describe,
 } from '../util/index.js'
-import { watchEnd } from './response-end.js'
+import { watchEnd, type EndWatcher } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'
 import { prepareStreamSocket } from './stream-socket.js'
@@ -24,8 +24,25 @@ interface Response {
   end(...args: unknown[]): unknown
   destroy(): unknown
   flush?: () => void
-  on(event: 'close' | 'drain', listener: () => void): unknown
-  off(event: 'close' | 'drain', listener: () => void): unknown
+  on(event: 'close' | 'drain', listener: (this: Response) => void): unknown
+  off(event: 'close' | 'drain', listener: (this: Response) => void): unknown
+  [sinkKey]?: NodeSink
+}
+
+/** Where a response keeps its sink, for the listeners all responses share. */
+const sinkKey = Symbol('ssekit.nodeSink')
+
+/*
+ * The response's listeners are functions shared by every response, which find the sink on the
+ * response they are called on: functions of each sink's own would cost every open stream memory.
+ */
+
+function onResponseClose(this: Response): void {
+  this[sinkKey]?.onResponseClose()
+}
+
+function onResponseDrain(this: Response): void {
+  this[sinkKey]?.onResponseDrain()
 }
 
 /**
@@ -40,7 +57,7 @@ const NODE_BATCH_BYTES = 64 * 1024
  * A sink on a Node response. The first frame of a turn leaves at once (a lone event waits for
  * nothing); the frames written after it in the same turn leave together once it is over.
  */
-class NodeSink extends TurnBatch implements SseSink {
+class NodeSink extends TurnBatch implements SseSink, EndWatcher {
   readonly keepAlive: boolean
   readonly lastEventId: string | undefined
   readonly #req: NodeRequest
@@ -73,9 +90,11 @@ class NodeSink extends TurnBatch implements SseSink {
 
   connect(listener: SinkListener): void {
     this.listener = listener
+    const res = this.#res
+    res[sinkKey] = this
     // Stays until the response closes, even after `end`: shutdown waits for that moment.
-    this.#res.on('close', this.#onClose)
-    this.#res.on('drain', this.onDrain)
+    res.on('close', onResponseClose)
+    res.on('drain', onResponseDrain)
   }
 
   open(headers: Record<string, string>): void {
@@ -92,7 +111,17 @@ class NodeSink extends TurnBatch implements SseSink {
     prepareStreamSocket(this.#req)
     // An app may end the response itself (Express's `res.end()` right after a few sends): the
     // frames still waiting for the end of the turn go first, and the stream ends with it.
-    watchEnd(res, { before: () => this.flush(), after: this.#onEnded })
+    watchEnd(res, this)
+  }
+
+  /** Before the app's own end of the response: the frames of this turn go first. */
+  beforeEnd(): void {
+    this.flush()
+  }
+
+  /** After the app's own end of the response: the stream ends with it. */
+  afterEnd(): void {
+    this.#onEnded()
   }
 
   noContent(): void {
@@ -151,18 +180,20 @@ class NodeSink extends TurnBatch implements SseSink {
   }
 
   /** Someone else ended the response: the stream is over, though bytes may still be leaving. */
-  readonly #onEnded = (): void => {
+  #onEnded(): void {
     const listener = this.listener
     this.pending = ''
     this.#detach()
     listener?.onClose()
   }
 
-  readonly #onClose = (): void => {
+  /** The response closed: the client left, or everything was sent after the end. */
+  onResponseClose(): void {
     const listener = this.listener
     this.#closed = true
     this.pending = ''
-    this.#res.off('close', this.#onClose)
+    this.#res.off('close', onResponseClose)
+    this.#res[sinkKey] = undefined
     this.#detach()
     this.#whenClosed?.resolve()
     listener?.onClose()
@@ -171,7 +202,12 @@ class NodeSink extends TurnBatch implements SseSink {
   #detach(): void {
     if (this.listener === undefined) return
     this.listener = undefined
-    this.#res.off('drain', this.onDrain)
+    this.#res.off('drain', onResponseDrain)
+  }
+
+  /** The response has room again. */
+  onResponseDrain(): void {
+    this.onDrain()
   }
 }
 

@@ -87,7 +87,7 @@ export abstract class TurnBatch implements TurnWriter {
   }
 
   /** There may be room again: tell a listener that waits for it, if there is. */
-  protected readonly onDrain = (): void => {
+  protected onDrain(): void {
     if (!this.#full || this.bufferedBytes >= HIGH_WATER_MARK) return
     this.#full = false
     this.listener?.onDrain()

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { createSseStream } from '../stream/stream.js'
 import { createWebSink } from './web-sink.js'
+import type { EndWatcher } from './response-end.js'
 
 const decoder = new TextDecoder()
 
@@ -66,22 +67,22 @@ describe('createWebSink', () => {
 
   it('ends the stream and the body when the destination of a hand-over is ended by someone else', async () => {
     const written: unknown[] = []
-    let ended: (() => void) | undefined
+    let watcher: EndWatcher | undefined
     const destination = Object.assign(new EventEmitter(), {
       ready: true,
       writableEnded: false,
       writableLength: 0,
       writableNeedDrain: false,
       write: (chunk: unknown) => written.push(chunk) > 0,
-      onEnded: (listener: () => void) => {
-        ended = listener
+      onEnded: (sink: EndWatcher) => {
+        watcher = sink
       },
     })
     const sink = createWebSink(undefined, { handOver: destination })
     const stream = createSseStream(sink, { heartbeat: 0 }).init()
     const reader = sink.body.getReader()
     destination.writableEnded = true
-    ended?.()
+    watcher?.afterEnd()
     expect(stream.signal.aborted).toBe(true)
     expect(await stream.send({ data: 'after' })).toEqual({ clientDisconnected: true })
     expect((await reader.read()).done).toBe(true)
@@ -96,7 +97,7 @@ describe('createWebSink', () => {
     writableNeedDrain: boolean
     written: string[]
     write: (text: string) => boolean
-    onEnded: (listener: () => void) => void
+    onEnded: (watcher: EndWatcher) => void
   } {
     const written: string[] = []
     return Object.assign(new EventEmitter(), {

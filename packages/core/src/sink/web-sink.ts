@@ -1,6 +1,7 @@
 import type { UnderlyingSource } from 'node:stream/web'
 import { decodeHeaderText, describe } from '../util/index.js'
 import { createReadBody, type BodyHandOver, type ReadWatch } from './hand-over.js'
+import type { EndWatcher } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import { HIGH_WATER_MARK, TurnBatch } from './turn-batch.js'
 
@@ -49,7 +50,7 @@ export interface WebSinkOptions {
  */
 class ReadableStreamSink
   extends TurnBatch
-  implements WebSink, UnderlyingSource<Uint8Array>, ReadWatch
+  implements WebSink, UnderlyingSource<Uint8Array>, ReadWatch, EndWatcher
 {
   // The runtime serving the Response manages the connection and its headers.
   readonly keepAlive = false
@@ -72,6 +73,8 @@ class ReadableStreamSink
   #readWaiting = false
   /** The destination once written directly; the server's read waits until the body closes. */
   #direct: BodyHandOver | undefined
+  /** Listens to `'drain'` of `#direct`. */
+  #onDirectDrain: (() => void) | undefined
 
   constructor(
     lastEventId: string | undefined,
@@ -87,9 +90,7 @@ class ReadableStreamSink
     } else {
       this.body = createReadBody(this, BODY_STRATEGY, this)
       // An app may end the destination itself (`c.env.outgoing.end()`): the stream ends too.
-      handOver.onEnded(() => {
-        this.#onDestinationEnded()
-      })
+      handOver.onEnded(this)
     }
   }
 
@@ -97,6 +98,11 @@ class ReadableStreamSink
    * The sink is its body's underlying source, and the watch of the server's reader, with
    * methods of its class: functions of each sink's own would cost every open stream memory.
    */
+
+  /** Watch of the destination: someone else ended it. */
+  afterEnd(): void {
+    this.#onDestinationEnded()
+  }
 
   /** Source of the body: keeps the body's controller. */
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
@@ -214,7 +220,7 @@ class ReadableStreamSink
     if (this.#ended) return
     this.#ended = true
     const direct = this.#direct
-    direct?.off('drain', this.onDrain)
+    this.#stopDirectDrain()
     if (abort) {
       this.pending = ''
       this.#controller.error(new Error('The event stream was aborted: the client stopped reading.'))
@@ -237,7 +243,7 @@ class ReadableStreamSink
     this.listener = undefined
     this.#ended = true
     this.pending = ''
-    this.#direct?.off('drain', this.onDrain)
+    this.#stopDirectDrain()
     this.#controller.close()
     listener?.onClose()
   }
@@ -267,8 +273,17 @@ class ReadableStreamSink
    */
   #takeOver(handOver: BodyHandOver): BodyHandOver {
     this.#direct = handOver
-    handOver.on('drain', this.onDrain)
+    this.#onDirectDrain = () => {
+      this.onDrain()
+    }
+    handOver.on('drain', this.#onDirectDrain)
     return handOver
+  }
+
+  #stopDirectDrain(): void {
+    if (this.#onDirectDrain === undefined) return
+    this.#direct?.off('drain', this.#onDirectDrain)
+    this.#onDirectDrain = undefined
   }
 }
 
