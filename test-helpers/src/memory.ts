@@ -26,3 +26,18 @@ export function usedMemory(): number {
   const { heapUsed, external } = process.memoryUsage()
   return heapUsed + external
 }
+
+/**
+ * Whether the object a reference points to is collected within a few turns of the event loop:
+ * an object a `WeakRef` was made of, or read from, in this turn stays until the turn is over.
+ *
+ * @param ref - A reference to the object.
+ * @returns `true` once it is gone.
+ */
+export async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let turn = 0; turn < 5 && ref.deref() !== undefined; turn++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    gc()
+  }
+  return ref.deref() === undefined
+}

@@ -1,7 +1,7 @@
 import Koa from 'koa'
 import { sse } from '@ssekit/koa'
 import { benchChannel } from '../channel.js'
-import type { AppFactory } from '../app.js'
+import { pathOf, type AppFactory } from '../app.js'
 import { ssekitRoutes } from './ssekit-core.js'
 
 /** ssekit through its Koa adapter: `ctx.sse`. */
@@ -11,7 +11,7 @@ export const ssekitKoa: AppFactory = async ({ upstream, redis }) => {
   const app = new Koa()
   app.use(sse())
   app.use(async (ctx) => {
-    switch (ctx.path) {
+    switch (pathOf(ctx.url)) {
       case '/stream':
         return routes.stream(ctx.sse, ctx.url)
       case '/idle':

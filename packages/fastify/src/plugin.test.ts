@@ -7,6 +7,7 @@ import { eventClientsPerTest } from '@ssekit/test-helpers/read-events'
 import { startUpstream } from '@ssekit/test-helpers/upstream'
 import { latch } from '@ssekit/test-helpers/latch'
 import { errorLogger } from '@ssekit/test-helpers/fastify-logger'
+import { collected } from '@ssekit/test-helpers/memory'
 import { sse, type SseStream } from './index.js'
 
 let app: FastifyInstance | undefined
@@ -27,6 +28,27 @@ async function serve(instance: FastifyInstance): Promise<string> {
 }
 
 describe('the sse plugin for Fastify', () => {
+  it('keeps no reference to the reply while an idle stream is open', async () => {
+    // Without a logger: Fastify's request logging holds the reply until the response ends.
+    const fastify = (app = Fastify())
+    await fastify.register(sse)
+    const replies: WeakRef<object>[] = []
+    const streams: SseStream[] = []
+    fastify.get('/idle', (_request, reply) => {
+      replies.push(new WeakRef(reply))
+      streams.push(reply.sse.init())
+    })
+    const client = new AbortController()
+    const response = await fetch(`${await serve(fastify)}/idle`, { signal: client.signal })
+    expect(response.status).toBe(200)
+
+    expect(await collected(replies[0]!)).toBe(true)
+    // The stream is still open, and still learns that the client left.
+    expect(streams[0]!.clientDisconnected).toBe(false)
+    client.abort()
+    await waitFor(() => streams[0]!.clientDisconnected)
+  })
+
   it('serves the API example, forwarding an upstream', async () => {
     const upstream = await startUpstream(async (call) => {
       await call.send({ event: 'token', data: 'Hel' })

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono'
 import type http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '@ssekit/test-helpers/listen'
-import { collectGarbage } from '@ssekit/test-helpers/memory'
+import { collected } from '@ssekit/test-helpers/memory'
 import { sse, type SseStream } from './index.js'
 
 let server: Listening | undefined
@@ -19,18 +19,6 @@ function untilClientLeaves(stream: SseStream): Promise<void> {
       resolve()
     })
   })
-}
-
-/**
- * Whether the object a reference points to is collected within a few turns of the event loop:
- * an object a `WeakRef` was made of, or read from, in this turn stays until the turn is over.
- */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  for (let turn = 0; turn < 5 && ref.deref() !== undefined; turn++) {
-    await new Promise((resolve) => setImmediate(resolve))
-    collectGarbage()
-  }
-  return ref.deref() === undefined
 }
 
 describe('an idle stream on @hono/node-server', () => {

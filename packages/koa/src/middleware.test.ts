@@ -46,6 +46,29 @@ describe.each(majors)('sse() for $name', ({ Koa }) => {
     expect(await reader.event(0)).toMatchObject({ data: 'hi' })
   })
 
+  it("costs an open stream's ctx no function of its own, and still reports app errors", async () => {
+    const contexts: Koa.Context[] = []
+    const errors: unknown[] = []
+    const app = new Koa()
+    app.silent = true
+    app.on('error', (error: unknown) => errors.push(error))
+    app.use(sse())
+    app.use((ctx) => {
+      contexts.push(ctx)
+      ctx.sse.init()
+    })
+    const url = await serve(app)
+    await open(url)
+    await open(url)
+    const [first, second] = contexts as [Koa.Context, Koa.Context]
+    const onerrorOf = (ctx: Koa.Context): unknown => Reflect.get(ctx, 'onerror')
+    expect(onerrorOf(first)).toBe(onerrorOf(second))
+    expect(Object.hasOwn(first, 'onerror')).toBe(true)
+    const failure = new Error('after the stream started')
+    first.onerror(failure)
+    expect(errors).toEqual([failure])
+  })
+
   it('streams events while the handler awaits, before Koa would write a body', async () => {
     const proceed = latch()
     let returned = false

@@ -25,18 +25,33 @@ const streams = lazyNodeStreams<Context>({
   },
 })
 
+/** Where a stream's `ctx` keeps the `onerror` it had before the stream started. */
+const reportKey = Symbol('ssekit.onerror')
+
+interface StreamContext extends Context {
+  [reportKey]: Context['onerror']
+}
+
 /**
  * Koa reports an error of the connection itself (`onFinished` sees the socket fail) as an app
  * error. Once the stream owns the response, a client resetting the connection is the stream's
  * normal end, seen as `clientDisconnected`; other errors are still reported.
  */
 function ignoreConnectionErrors(ctx: Context): void {
-  const report = ctx.onerror.bind(ctx)
-  const { socket } = ctx.req
-  ctx.onerror = (error) => {
-    if (socket.errored !== null && error === socket.errored) return
-    report(error)
-  }
+  const context = ctx as StreamContext
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called on `ctx` again below
+  context[reportKey] = context.onerror
+  context.onerror = onerrorOfStream
+}
+
+/**
+ * The `ctx.onerror` of every stream, one function for all of them (Koa calls it on `ctx`),
+ * so that an open stream costs no function of its own.
+ */
+function onerrorOfStream(this: StreamContext, error: Error): void {
+  const { socket } = this.req
+  if (socket.errored !== null && error === socket.errored) return
+  this[reportKey](error)
 }
 
 /**

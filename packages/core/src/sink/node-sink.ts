@@ -62,7 +62,8 @@ class NodeSink extends TurnBatch implements SseSink, EndWatcher {
   readonly lastEventId: string | undefined
   readonly #req: NodeRequest
   readonly #res: Response
-  readonly #onOpen: (() => void) | undefined
+  /** Dropped once called, with whatever it holds (a framework's request context). */
+  #onOpen: (() => void) | undefined
   #closed = false
   #whenClosed: Deferred<void> | undefined
 
@@ -102,7 +103,7 @@ class NodeSink extends TurnBatch implements SseSink, EndWatcher {
     if (res.headersSent) {
       throw new Error('Cannot start the event stream: the response headers were already sent.')
     }
-    this.#onOpen?.()
+    this.#opened()
     res.removeHeader('Content-Length')
     res.writeHead(200, headers)
     res.flushHeaders()
@@ -112,6 +113,12 @@ class NodeSink extends TurnBatch implements SseSink, EndWatcher {
     // An app may end the response itself (Express's `res.end()` right after a few sends): the
     // frames still waiting for the end of the turn go first, and the stream ends with it.
     watchEnd(res, this)
+  }
+
+  #opened(): void {
+    const onOpen = this.#onOpen
+    this.#onOpen = undefined
+    onOpen?.()
   }
 
   /** Before the app's own end of the response: the frames of this turn go first. */
@@ -129,7 +136,7 @@ class NodeSink extends TurnBatch implements SseSink, EndWatcher {
     if (res.headersSent) {
       throw new Error('Cannot answer 204 No Content: the response headers were already sent.')
     }
-    this.#onOpen?.()
+    this.#opened()
     this.#detach()
     res.removeHeader('Content-Length')
     res.removeHeader('Content-Type')
