@@ -119,3 +119,21 @@ export async function drainedServer(server: Server): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+/**
+ * Runs a measurement and the server's own CPU time during it, from its `process.cpuUsage()`.
+ *
+ * @param server - The server whose time counts.
+ * @param work - The measurement.
+ * @returns What the measurement returned, and the server's CPU time in microseconds.
+ */
+export async function withServerCpu<T>(
+  server: Server,
+  work: () => Promise<T>
+): Promise<{ result: T; cpuMicros: number }> {
+  const before = await server.child.call<{ cpu: NodeJS.CpuUsage }>('usage')
+  const result = await work()
+  const after = await server.child.call<{ cpu: NodeJS.CpuUsage }>('usage')
+  const cpuMicros = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system
+  return { result, cpuMicros }
+}

@@ -3,16 +3,13 @@ import {
   ratios,
   startServers,
   stopServers,
+  withServerCpu,
   type Bench,
   type Section,
 } from '../bench.js'
 import { CONTENDERS, THROUGHPUT } from '../contenders.js'
 import { num, range, ratio } from '../format.js'
 import { spread } from '../stats.js'
-
-interface Usage {
-  readonly cpu: NodeJS.CpuUsage
-}
 
 interface Counted {
   readonly status: number
@@ -83,15 +80,14 @@ export async function throughput(bench: Bench): Promise<Section[]> {
         servers,
         bench.quick ? 2 : 5,
         async (server): Promise<Run> => {
-          const before = await server.child.call<Usage>('usage')
-          const got = await client.call<Counted>('throughput', { port: server.port, path })
-          const after = await server.child.call<Usage>('usage')
+          const { result: got, cpuMicros: cpu } = await withServerCpu(server, () =>
+            client.call<Counted>('throughput', { port: server.port, path })
+          )
           if (got.status !== 200 || got.frames < n) {
             throw new Error(
               `${server.name} sent ${got.frames} frames of ${n} (status ${got.status})`
             )
           }
-          const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system
           return {
             eventsPerSecond: (n / got.micros) * 1e6,
             cpuPerEvent: cpu / n,
