@@ -9,7 +9,7 @@ import { watchEnd, type EndWatcher } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
 import type { NodeRequest, NodeResponse } from './node-types.js'
 import { prepareStreamSocket } from './stream-socket.js'
-import { TurnBatch } from './turn-batch.js'
+import { NODE_RESPONSE_BATCH_BYTES, TurnBatch } from './turn-batch.js'
 
 /** The part of both response classes a sink uses, plus compression middleware's `flush`. */
 interface Response {
@@ -46,14 +46,6 @@ function onResponseDrain(this: Response): void {
 }
 
 /**
- * Bytes of frames a Node sink joins into one `res.write` within a turn. Each write costs a
- * chunk header, a `writev` and a conversion whatever its size, so a fast producer of 1 KiB
- * events sends about a fifth more per second in 64 KiB writes than in 16 KiB ones. The
- * producer still waits at the response's own mark: a batch leaves as soon as it is full.
- */
-const NODE_BATCH_BYTES = 64 * 1024
-
-/**
  * A sink on a Node response. The first frame of a turn leaves at once (a lone event waits for
  * nothing); the frames written after it in the same turn leave together once it is over.
  */
@@ -86,7 +78,7 @@ class NodeSink extends TurnBatch implements SseSink, EndWatcher {
   }
 
   protected override get batchBytes(): number {
-    return NODE_BATCH_BYTES
+    return NODE_RESPONSE_BATCH_BYTES
   }
 
   connect(listener: SinkListener): void {

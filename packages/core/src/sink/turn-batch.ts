@@ -5,6 +5,14 @@ import type { SinkListener } from './sink.js'
 export const HIGH_WATER_MARK: number = 16 * 1024
 
 /**
+ * Bytes of frames a sink joins into one write to a Node response within a turn. Each write
+ * costs a chunk header, a `writev` and a conversion whatever its size, so a fast producer of
+ * 1 KiB events sends about a fifth more per second in 64 KiB writes than in 16 KiB ones. The
+ * producer still waits at the response's own mark: a batch leaves as soon as it is full.
+ */
+export const NODE_RESPONSE_BATCH_BYTES: number = 64 * 1024
+
+/**
  * The write batching both sinks share. Frames written during one turn of the event loop are
  * gathered and sent together once the turn is over (each write to a response or a body costs
  * about the same whatever its size); a batch that reaches {@link HIGH_WATER_MARK} leaves at

@@ -129,6 +129,31 @@ describe('createWebSink', () => {
     expect((await waiting).done).toBe(true)
   })
 
+  it('joins the frames of a fast producer into writes of 64 KiB once handed over', async () => {
+    const target = destination()
+    const sink = createWebSink(undefined, { handOver: target })
+    const stream = createSseStream(sink, { heartbeat: 0 }).init()
+    const reader = sink.body.getReader()
+    // The server waits on the empty queue: the next frames go to the destination.
+    const waiting = reader.read()
+    await stream.send({ data: 'first' })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(target.written).toEqual(['data: first\n\n'])
+    const frame = { data: 'x'.repeat(1024) }
+    for (let i = 0; i < 200; i++) void stream.send(frame)
+    await new Promise((resolve) => setImmediate(resolve))
+    const sizes = target.written.slice(1).map((text) => text.length)
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(200 * 1032)
+    // Batches leave when full: none smaller than 64 KiB but the last, and none larger than
+    // 64 KiB plus one frame.
+    for (const size of sizes.slice(0, -1)) {
+      expect(size).toBeGreaterThanOrEqual(64 * 1024)
+      expect(size).toBeLessThan(64 * 1024 + 1032)
+    }
+    stream.close()
+    expect((await waiting).done).toBe(true)
+  })
+
   it('keeps a body piped through a transform on the web path', async () => {
     const target = destination()
     const sink = createWebSink(undefined, { handOver: target })

@@ -3,7 +3,7 @@ import { decodeHeaderText, describe } from '../util/index.js'
 import { createReadBody, type BodyHandOver, type ReadWatch } from './hand-over.js'
 import type { EndWatcher } from './response-end.js'
 import type { SinkListener, SseSink } from './sink.js'
-import { HIGH_WATER_MARK, TurnBatch } from './turn-batch.js'
+import { HIGH_WATER_MARK, NODE_RESPONSE_BATCH_BYTES, TurnBatch } from './turn-batch.js'
 
 /** Encoding holds no state between calls: one encoder serves every sink. */
 const encoder = new TextEncoder()
@@ -143,6 +143,11 @@ class ReadableStreamSink
     if (this.#direct !== undefined) return this.#direct.writableLength
     const desired = this.#controller.desiredSize
     return desired === null ? 0 : HIGH_WATER_MARK - desired
+  }
+
+  /** Batches as large as a Node sink's once written to the Node response directly. */
+  protected override get batchBytes(): number {
+    return this.#direct === undefined ? HIGH_WATER_MARK : NODE_RESPONSE_BATCH_BYTES
   }
 
   connect(listener: SinkListener): void {
