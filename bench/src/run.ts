@@ -79,7 +79,7 @@ if (check) {
 }
 
 const markdown = report(
-  { quick, check, started, seconds, loadBefore, loadAfter: os.loadavg() },
+  { quick, check, started, seconds, loadBefore, loadAfter: os.loadavg(), only },
   sections
 )
 console.log(markdown)
