@@ -89,7 +89,12 @@ export async function relay(bench: Bench): Promise<Section[]> {
             range(spread(eps)),
             ratio(ratios(eps, reference)),
             range(spread(runs.map((r) => r.cpuPerEvent))),
-            ratio(ratios(runs.map((r) => r.cpuPerEvent), referenceCpu)),
+            ratio(
+              ratios(
+                runs.map((r) => r.cpuPerEvent),
+                referenceCpu
+              )
+            ),
             range(spread(runs.map((r) => r.p50 / 1e3)), ' ms'),
             range(spread(added.map((a) => a / 1e3)), ' ms'),
             range(spread(runs.map((r) => r.p99 / 1e3)), ' ms'),
